@@ -1,0 +1,10 @@
+// ngrecv: receives NetGear_Async frames over ZeroMQ and shows or writes them.
+#include "cli/options.hpp"
+#include "pipeline/run.hpp"
+
+int main(int argc, char** argv) {
+    ng::cli::RecvOptions options;
+    const ng::cli::ParseResult parsed = ng::cli::parseRecvOptions(argc, argv, options);
+    if (!parsed.run) return parsed.exitCode;
+    return ng::pipeline::runReceiver(options);
+}

@@ -1,0 +1,10 @@
+// ngsend: reads frames from a source and pushes them over ZeroMQ, NetGear_Async style.
+#include "cli/options.hpp"
+#include "pipeline/run.hpp"
+
+int main(int argc, char** argv) {
+    ng::cli::SendOptions options;
+    const ng::cli::ParseResult parsed = ng::cli::parseSendOptions(argc, argv, options);
+    if (!parsed.run) return parsed.exitCode;
+    return ng::pipeline::runSender(options);
+}

@@ -1,0 +1,58 @@
+// Option structs of ngsend and ngrecv. Plain data: only cli/options.cpp sees CLI11.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "source/source.hpp"
+#include "transport/endpoint.hpp"
+
+namespace ng::cli {
+
+// Flags both tools share (cli.md, "Shared by both tools").
+struct CommonOptions {
+    std::string address;  // "" = the tool's default (sender localhost, receiver *)
+    int port = 5555;
+    transport::Protocol protocol = transport::Protocol::Tcp;
+    transport::Pattern pattern = transport::Pattern::Pair;
+    bool forceBind = false;
+    bool forceConnect = false;
+    double timeoutSeconds = 15;  // 0 = wait forever
+    bool bidirectional = false;
+    long long frames = 0;        // 0 = until the stream ends
+    std::string summaryPath;     // "" = none, "-" = stderr
+    bool stats = false;
+    std::string logLevel = "info";
+    double maxFrameMegabytes = 0;  // ngrecv: 0 = 4096x4096x4
+};
+
+struct SendOptions {
+    CommonOptions common;
+    source::SourceOptions source;
+    double fps = -1;  // -1 = the source's own rate (test: 30); 0 = as fast as possible
+    std::string message;
+    bool hasMessage = false;
+};
+
+struct RecvOptions {
+    CommonOptions common;
+    std::vector<std::string> outputs;  // empty = window if a display exists, else null
+    std::string reply;
+    bool hasReply = false;
+    bool replyStdin = false;
+};
+
+// Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an
+// error already printed as one line naming the flag).
+struct ParseResult {
+    bool run = false;
+    int exitCode = 0;
+};
+
+ParseResult parseSendOptions(int argc, char** argv, SendOptions& out);
+ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out);
+
+// The endpoint this tool uses, from the shared flags and which end it is.
+transport::Endpoint endpointFor(const CommonOptions& options, bool isReceiver);
+
+}  // namespace ng::cli

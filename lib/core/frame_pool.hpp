@@ -1,0 +1,47 @@
+// FramePool: recycles pixel buffers so steady-state capture allocates nothing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+#include "core/frame.hpp"
+
+namespace ng {
+
+// A pixel buffer with kWireHeadroom writable bytes in front of the pixels.
+class FrameBuffer {
+public:
+    explicit FrameBuffer(std::size_t pixelBytes);
+    std::uint8_t* pixels() { return storage_.get() + kWireHeadroom; }
+    std::size_t capacity() const { return capacity_; }
+
+private:
+    std::unique_ptr<std::uint8_t[]> storage_;
+    std::size_t capacity_;
+};
+
+// Hands out buffers of one size; a buffer returns to the pool when the last Frame (or the
+// ZeroMQ message sending it) releases it. Thread-safe: buffers are released on ZeroMQ's
+// I/O thread. The pool itself may be destroyed while buffers are still out.
+class FramePool {
+public:
+    // Creates an empty frame whose pixels are writable through `writable` until it is
+    // handed on. The buffer holds shape.bytes() pixels plus wire headroom.
+    Frame acquire(const FrameShape& shape, std::uint8_t*& writable);
+
+    // Buffers currently idle in the pool (for tests).
+    std::size_t idleCount() const;
+
+private:
+    struct Shared {
+        std::mutex mutex;
+        std::vector<std::unique_ptr<FrameBuffer>> idle;
+        std::size_t bufferBytes = 0;
+    };
+    std::shared_ptr<Shared> shared_ = std::make_shared<Shared>();
+};
+
+}  // namespace ng

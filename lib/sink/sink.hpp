@@ -1,0 +1,48 @@
+// Sink: where ngrecv's frames go (window, video file, images, y4m/raw pipe, null).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "core/frame.hpp"
+
+namespace ng::sink {
+
+// What a sink learns when the first frame arrives.
+struct StreamInfo {
+    FrameShape shape;   // of the first frame; later frames of another size are scaled to it
+    double fps = 30;    // best guess of the stream's rate (for file containers)
+    std::string peer;   // the sender's address, for window titles ("" if unknown)
+};
+
+// Contract: open() once, before the first write(); write() for every frame, on one thread;
+// close() at the end, also after an error or a signal, and it must finalise the output so
+// every frame written so far is readable. close() is idempotent.
+class Sink {
+public:
+    virtual ~Sink() = default;
+
+    // Throws std::runtime_error naming the output and the fix.
+    virtual void open(const StreamInfo& info) = 0;
+
+    // `frame` is borrowed for the call; a sink that keeps pixels copies them. Returns false
+    // when the sink asks the stream to end (the window's q or Esc); throws on an I/O error.
+    virtual bool write(const Frame& frame) = 0;
+
+    virtual void close() = 0;
+
+    // True when this sink writes video to stdout (received data then goes to stderr).
+    virtual bool usesStdout() const { return false; }
+
+    // For logs: "video out.mp4", "window", ...
+    virtual std::string describe() const = 0;
+};
+
+// Picks the sink for one -o value. Window and video-file sinks are plugins, loaded only
+// when asked for. Throws UsageError for a spelling that names no sink.
+std::unique_ptr<Sink> makeSink(const std::string& spec);
+
+// True when an X11 or Wayland display is available (decides the default output).
+bool displayAvailable();
+
+}  // namespace ng::sink

@@ -1,0 +1,52 @@
+// Source: where ngsend's frames come from (test pattern, file, camera, URL, Pi camera).
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/frame.hpp"
+
+namespace ng::source {
+
+struct SourceOptions {
+    std::string spec = "test";  // as given to --source
+    int width = 640;            // --size: capture size for the test pattern and cameras
+    int height = 480;
+    bool resize = false;        // --resize: scale every frame to width x height
+    bool loop = false;          // --loop: restart a file source at its end
+};
+
+// Contract: start() once, then next() from one thread (the capture thread), then stop().
+// Frames returned by next() own their pixels (normally a pooled buffer with wire headroom)
+// and stay valid however long the caller keeps them.
+class Source {
+public:
+    virtual ~Source() = default;
+
+    // Opens the device, file or stream. Throws std::runtime_error (ng::UsageError for a
+    // spelling that cannot name a source) whose message names the source and the fix.
+    virtual void start() = 0;
+
+    // The next frame, waiting at most `timeout`. nullopt means none yet, or, once ended()
+    // is true, that the source is exhausted. seq and captureTimeUs are set by the caller.
+    virtual std::optional<Frame> next(std::chrono::milliseconds timeout) = 0;
+
+    // True once the source has no more frames (end of file without --loop, stream closed).
+    virtual bool ended() const = 0;
+
+    // The source's own frame rate (0 when unknown); used as the default pace.
+    virtual double nominalFps() const = 0;
+
+    virtual void stop() = 0;
+
+    // For logs: "test pattern 640x480", "file clip.mp4", ...
+    virtual std::string describe() const = 0;
+};
+
+// Picks the source from options.spec. Backends that need OpenCV's videoio are loaded as a
+// plugin only when such a source is asked for. Throws UsageError for an unknown spelling.
+std::unique_ptr<Source> makeSource(const SourceOptions& options);
+
+}  // namespace ng::source

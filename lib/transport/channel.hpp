@@ -1,0 +1,95 @@
+// FrameSender / FrameReceiver: NetGear_Async's per-pattern socket roles and its per-frame
+// answer protocol over ZeroMQ. The only module that includes zmq.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "core/frame.hpp"
+#include "transport/endpoint.hpp"
+#include "wire/messages.hpp"
+
+namespace ng::transport {
+
+using Millis = std::chrono::milliseconds;
+
+struct ChannelConfig {
+    Pattern pattern = Pattern::Pair;
+    Endpoint endpoint;
+    Millis timeout{15000};       // longest wait for the peer; 0 = forever
+    bool bidirectional = false;  // NetGear_Async bidirectional mode (patterns 0, 1)
+    std::size_t maxFrameBytes = 4096u * 4096u * 4u;  // receiver: larger messages are refused
+};
+
+// The sending end. Sockets live on the thread that calls send()/terminate().
+class FrameSender {
+public:
+    // Creates the socket and binds or connects. Throws std::runtime_error naming the
+    // endpoint and the likely fix. `stop` is polled while waiting, so a signal ends waits.
+    FrameSender(const ChannelConfig& config, const std::atomic<bool>& stop);
+    ~FrameSender();
+    FrameSender(const FrameSender&) = delete;
+    FrameSender& operator=(const FrameSender&) = delete;
+
+    // Sends one frame: header part (with frame.seq / frame.captureTimeUs as extensions and
+    // `data` as the "data" field), then prefix + pixels as one part, zero-copy when
+    // frame.headroom allows. In patterns 0 and 1 waits for the receiver's answer and returns
+    // it. Throws TimeoutError when the peer does not take or answer the frame in time,
+    // ProtocolError when the answer is malformed. Returns nullopt if `stop` was raised.
+    std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
+
+    // Ends the stream: sends {"terminate": true}; in patterns 0 and 1 waits (bounded by
+    // the timeout) for the receiver's acknowledgement and returns its text. Queued frames
+    // are flushed before the socket closes (linger bounded by the timeout).
+    std::optional<std::string> terminate();
+
+    // The endpoint actually bound or connected (with the real port when bound to port 0).
+    std::string endpoint() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// One event from the receiving end.
+struct Received {
+    enum class Kind { Frame, Terminate, Invalid };
+    Kind kind = Kind::Frame;
+    Frame frame;         // Kind::Frame: pixels point into the received message (no copy)
+    bool senderBiMode = false;
+    std::string error;   // Kind::Invalid: why the message was refused
+    std::string peer;    // the sender's address when the transport knows it ("" otherwise)
+};
+
+// Produces the reply for each frame in bidirectional mode (called on the receive thread).
+using ReplyProvider = std::function<wire::DataValue()>;
+
+// The receiving end. Answers each frame itself in patterns 0 and 1, as NetGear_Async does:
+// a plain confirmation, or in bidirectional mode the value from `replies`.
+class FrameReceiver {
+public:
+    FrameReceiver(const ChannelConfig& config, const std::atomic<bool>& stop,
+                  ReplyProvider replies = {});
+    ~FrameReceiver();
+    FrameReceiver(const FrameReceiver&) = delete;
+    FrameReceiver& operator=(const FrameReceiver&) = delete;
+
+    // Waits up to `wait` for the next message. nullopt when nothing came in that time.
+    // A malformed message is answered where the pattern needs it and reported as Invalid.
+    // A bidirectional-mode mismatch throws ProtocolError naming the end where it is off.
+    std::optional<Received> receive(Millis wait);
+
+    std::string endpoint() const;
+    const std::string& receiverId() const;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ng::transport

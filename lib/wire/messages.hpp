@@ -1,0 +1,108 @@
+// The NetGear_Async message format: pure encoders and decoders over byte spans.
+//
+// Nothing here touches a socket, a thread or a global; every decoder validates its whole
+// input and throws ng::ProtocolError naming what was wrong, so this module can be fuzzed.
+// docs/protocol.md describes the format byte by byte, with our extensions.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/frame.hpp"
+
+namespace ng::wire {
+
+using Bytes = std::vector<std::uint8_t>;
+
+// A msgpack value NetGear_Async carries as "data" / "return_data", reduced to what a shell
+// tool can print and send: text, or another scalar rendered as text.
+struct DataValue {
+    enum class Kind { None, Text, Other };
+    Kind kind = Kind::None;
+    std::string text;        // Text: the string itself; Other: a printable rendering
+    std::string pythonType;  // vidgear's return_type vocabulary: "str", "int", "NoneType", ...
+
+    static DataValue none() { return {Kind::None, "", "NoneType"}; }
+    static DataValue fromText(std::string s) { return {Kind::Text, std::move(s), "str"}; }
+    bool empty() const { return kind == Kind::None || text.empty(); }
+};
+
+// Part 1 of a frame message, or the whole of an end-of-stream message.
+struct Header {
+    bool terminate = false;
+    bool biMode = false;
+    DataValue data;  // "" (empty str) on the wire when none, as vidgear sends it
+    // Extensions (extra map keys, ignored by vidgear): present when the sender was ngsend.
+    std::optional<std::uint64_t> seq;
+    std::optional<std::int64_t> captureTimeUs;
+};
+
+// Map keys of our header extensions.
+inline constexpr const char* kSeqKey = "ng_seq";
+inline constexpr const char* kCaptureTimeKey = "ng_capture_us";
+
+// Upper bound on a frame message's ndarray prefix (map, keys, shape, bin header).
+inline constexpr std::size_t kMaxNdarrayPrefix = kWireHeadroom;
+
+// The bytes of an ndarray map up to and including the bin header of "data"; the pixels
+// follow directly, so prefix + pixels is one complete msgpack-numpy map.
+struct NdarrayPrefix {
+    std::array<std::uint8_t, kMaxNdarrayPrefix> bytes{};
+    std::size_t size = 0;
+    ByteView view() const { return {bytes.data(), size}; }
+};
+
+// ---- encoders (byte-exact with vidgear + msgpack-numpy for the same values) ----
+
+// {"terminate": false, "bi_mode": b, "data": d, [extensions]}
+Bytes encodeFrameHeader(const Header& header);
+// {b"nd": true, b"type": "|u1", b"kind": b"", b"shape": [H, W(, C)], b"data": <bin header>}
+// Grayscale (channels == 1) is shape [H, W].
+NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape);
+// A whole ndarray map with the pixels copied in (replies, tests; not the frame path).
+Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels);
+// {"terminate": true}
+Bytes encodeTerminate();
+// {"terminated": "Client-`ID` successfully terminated!"}
+Bytes encodeTerminateAck(const std::string& receiverId);
+// Raw UTF-8 "Data received on client: ID !" (not msgpack), bidirectional mode off.
+Bytes encodePlainAck(const std::string& receiverId);
+// {"return_type": <type>, "return_data": <value, "" when none>}, bidirectional mode on.
+Bytes encodeReply(const DataValue& value);
+
+// ---- decoders (accept str or bin for every key and string value) ----
+
+// Part 1 of any message from a sender. Throws ProtocolError.
+Header decodeHeader(ByteView bytes);
+
+// A decoded ndarray: `pixels` points into the input bytes (no copy).
+struct NdarrayView {
+    FrameShape shape;
+    const std::uint8_t* pixels = nullptr;
+};
+// Accepts dtype uint8 ("|u1") with shape HxW, HxWx3 or HxWx4 and exactly H*W*C data bytes;
+// refuses any other dtype, kind, shape or length. `maxBytes` bounds H*W*C.
+NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes);
+
+// What the receiver answered to one frame (patterns 0 and 1).
+struct Reply {
+    enum class Kind { PlainAck, Data, Ndarray };
+    Kind kind = Kind::PlainAck;
+    std::string plainText;  // PlainAck: the confirmation text
+    DataValue data;         // Data: return_type / return_data
+};
+// The first part of the receiver's answer. Non-msgpack bytes are a PlainAck.
+Reply decodeReply(ByteView bytes);
+
+// The text of {"terminated": "..."}; throws ProtocolError when it is not that map.
+std::string decodeTerminateAck(ByteView bytes);
+
+// An 8-character receiver ID of [A-Z0-9], as vidgear draws it.
+std::string makeReceiverId();
+
+}  // namespace ng::wire
