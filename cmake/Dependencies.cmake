@@ -2,7 +2,7 @@
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
 find_package(cppzmq REQUIRED)
-find_package(msgpackc-cxx REQUIRED)
+find_package(msgpack REQUIRED)  # Debian: msgpack-config.cmake, target msgpackc-cxx
 find_package(CLI11 REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
