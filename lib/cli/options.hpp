@@ -22,8 +22,7 @@ struct CommonOptions {
     long long frames = 0;        // 0 = until the stream ends
     std::string summaryPath;     // "" = none, "-" = stderr
     bool stats = false;
-    std::string logLevel = "info";
-    double maxFrameMegabytes = 0;  // ngrecv: 0 = 4096x4096x4
+    std::string logLevel;        // spdlog level name; "" = SPDLOG_LEVEL or info
 };
 
 struct SendOptions {
@@ -40,6 +39,7 @@ struct RecvOptions {
     std::string reply;
     bool hasReply = false;
     bool replyStdin = false;
+    double outputFps = 30;  // frame rate written into video files and y4m output
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

@@ -1,0 +1,212 @@
+// The CLI11 wiring of both tools' flags (cli.md is the contract; keep every spelling).
+#include "cli/options.hpp"
+
+#include <cstdio>
+#include <map>
+#include <regex>
+
+#include <CLI/CLI.hpp>
+
+#include "core/errors.hpp"
+#include "version.hpp"
+
+namespace ng::cli {
+
+namespace {
+
+using transport::Pattern;
+using transport::Protocol;
+
+// Flags that came from -v/-q, folded into CommonOptions::logLevel after parsing.
+struct Verbosity {
+    int verbose = 0;
+    int quiet = 0;
+};
+
+CLI::Validator sizeValidator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            static const std::regex kSize(R"((\d{1,5})[xX](\d{1,5}))");
+            std::smatch m;
+            if (!std::regex_match(value, m, kSize) || std::stoi(m[1]) == 0 ||
+                std::stoi(m[2]) == 0) {
+                return "'" + value + "' is not a size: use WIDTHxHEIGHT, e.g. 1280x720";
+            }
+            return "";
+        },
+        "WxH");
+}
+
+void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isReceiver) {
+    app.add_option("-a,--address", o.address,
+                   isReceiver ? "Interface to bind (* = all), or an ipc path [default: *]"
+                              : "Host to connect to, or an ipc path [default: localhost]");
+    app.add_option("-p,--port", o.port, "TCP port (ignored for ipc)")
+        ->check(CLI::Range(0, 65535))
+        ->capture_default_str();
+    app.add_option("--protocol", o.protocol, "Transport: tcp or ipc")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, Protocol>{{"tcp", Protocol::Tcp}, {"ipc", Protocol::Ipc}},
+            CLI::ignore_case))
+        ->default_str("tcp");
+    app.add_option("--pattern", o.pattern,
+                   "Messaging pattern: 0|pair, 1|reqrep, 2|pubsub, 3|pushpull")
+        ->transform(CLI::CheckedTransformer(
+            std::map<std::string, Pattern>{{"0", Pattern::Pair},
+                                           {"pair", Pattern::Pair},
+                                           {"1", Pattern::ReqRep},
+                                           {"reqrep", Pattern::ReqRep},
+                                           {"2", Pattern::PubSub},
+                                           {"pubsub", Pattern::PubSub},
+                                           {"3", Pattern::PushPull},
+                                           {"pushpull", Pattern::PushPull}},
+            CLI::ignore_case))
+        ->default_str("0");
+    auto* bind = app.add_flag("--bind", o.forceBind, "This end binds (default: receiver binds)");
+    auto* connect =
+        app.add_flag("--connect", o.forceConnect, "This end connects (default: sender connects)");
+    bind->excludes(connect);
+    app.add_option("-t,--timeout", o.timeoutSeconds,
+                   "Longest wait for the peer in seconds (0 = wait forever)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_flag("--bidirectional", o.bidirectional,
+                 "NetGear_Async bidirectional mode (patterns 0 and 1 only)");
+    app.add_option("-n,--frames", o.frames, "Stop after N frames (0 = until the stream ends)")
+        ->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    app.add_option("--summary", o.summaryPath, "Write a JSON summary at exit to FILE (- = stderr)");
+    app.add_flag("--stats", o.stats, "Print a status line every second on stderr");
+    app.add_flag("-v,--verbose", v.verbose, "More logging (-vv for trace)");
+    app.add_flag("-q,--quiet", v.quiet, "Less logging (-qq for errors only)");
+    app.add_option("--log-level", o.logLevel, "Log level")
+        ->check(CLI::IsMember({"trace", "debug", "info", "warn", "warning", "error", "critical",
+                               "off"}));
+    app.set_config("--config", "", "Read flags from FILE (CLI11 config format)");
+    app.set_version_flag("--version", std::string(kVersion));
+}
+
+std::string resolveLogLevel(const std::string& explicitLevel, const Verbosity& v) {
+    if (!explicitLevel.empty()) return explicitLevel == "warning" ? "warn" : explicitLevel;
+    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical"};
+    if (v.verbose == 0 && v.quiet == 0) return "";  // SPDLOG_LEVEL or info
+    int index = 2 - v.verbose + v.quiet;
+    index = std::max(0, std::min(5, index));
+    return kLevels[index];
+}
+
+// Checks that span several flags; CLI11 validated each flag alone.
+void validateCommon(const CommonOptions& o) {
+    if (o.bidirectional && !transport::answersEachFrame(o.pattern)) {
+        throw UsageError(
+            "--bidirectional: only valid with --pattern 0 (pair) or 1 (reqrep), as in "
+            "NetGear_Async");
+    }
+    if (o.protocol == Protocol::Ipc && o.address.empty()) {
+        throw UsageError("--address: --protocol ipc needs a socket path, e.g. -a /tmp/ngstream.sock");
+    }
+}
+
+// Runs CLI11 and maps its outcome onto cli.md's exit codes, printing one line on error.
+ParseResult runParser(CLI::App& app, int argc, char** argv,
+                      const std::function<void()>& validate) {
+    app.failure_message([](const CLI::App* a, const CLI::Error& e) {
+        return a->get_name() + ": error: " + e.what() + " (see --help)\n";
+    });
+    try {
+        app.parse(argc, argv);
+        validate();
+    } catch (const CLI::ParseError& e) {
+        const int code = app.exit(e);
+        return {false, code == 0 ? kExitOk : kExitUsage};
+    } catch (const UsageError& e) {
+        std::fprintf(stderr, "%s: error: %s\n", app.get_name().c_str(), e.what());
+        return {false, kExitUsage};
+    }
+    return {true, kExitOk};
+}
+
+void parseSize(const std::string& text, int& width, int& height) {
+    const auto x = text.find_first_of("xX");
+    width = std::stoi(text.substr(0, x));
+    height = std::stoi(text.substr(x + 1));
+}
+
+}  // namespace
+
+ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
+    CLI::App app{"ngsend: stream video frames over ZeroMQ, wire-compatible with NetGear_Async",
+                 "ngsend"};
+    Verbosity verbosity;
+    addCommonOptions(app, out.common, verbosity, false);
+    std::string size = "640x480";
+    app.add_option("-s,--source", out.source.spec,
+                   "test, a video file, an image pattern (dir/%06d.png), a camera index, "
+                   "picam[:N], or a stream URL")
+        ->capture_default_str();
+    app.add_option("--size", size, "Capture size (test pattern, cameras)")
+        ->check(sizeValidator())
+        ->capture_default_str();
+    app.add_flag("--resize", out.source.resize, "Scale every frame to --size");
+    app.add_option("--fps", out.fps,
+                   "Pace to at most F frames/s (0 = as fast as possible) [default: the "
+                   "source's rate; test: 30]")
+        ->check(CLI::NonNegativeNumber);
+    app.add_flag("--loop", out.source.loop, "Restart a file source at its end");
+    auto* message = app.add_option("--message", out.message,
+                                   "Data sent with every frame (the header's data field)");
+
+    ParseResult result = runParser(app, argc, argv, [&] {
+        validateCommon(out.common);
+        if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
+    });
+    parseSize(size, out.source.width, out.source.height);
+    out.hasMessage = message->count() > 0;
+    out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
+    return result;
+}
+
+ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
+    CLI::App app{"ngrecv: receive NetGear_Async video frames over ZeroMQ, show or record them",
+                 "ngrecv"};
+    Verbosity verbosity;
+    addCommonOptions(app, out.common, verbosity, true);
+    app.add_option("-o,--output", out.outputs,
+                   "window, a video file (.mp4 .avi .mkv), an image pattern "
+                   "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null; "
+                   "repeatable [default: window if a display exists, else null]");
+    auto* reply = app.add_option("--reply", out.reply,
+                                 "Bidirectional mode: the reply sent back for every frame");
+    auto* replyStdin = app.add_flag("--reply-stdin", out.replyStdin,
+                                    "Bidirectional mode: each stdin line is the next reply");
+    reply->excludes(replyStdin);
+    app.add_option("--output-fps", out.outputFps,
+                   "Frame rate recorded in video files and y4m output")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+
+    ParseResult result = runParser(app, argc, argv, [&] {
+        validateCommon(out.common);
+        if ((reply->count() > 0 || out.replyStdin) && !out.common.bidirectional) {
+            throw UsageError("--reply/--reply-stdin: replies need --bidirectional");
+        }
+    });
+    out.hasReply = reply->count() > 0;
+    out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
+    return result;
+}
+
+transport::Endpoint endpointFor(const CommonOptions& options, bool isReceiver) {
+    transport::Endpoint endpoint;
+    endpoint.protocol = options.protocol;
+    endpoint.port = options.port;
+    endpoint.bind = options.forceBind || (isReceiver && !options.forceConnect);
+    if (!options.address.empty()) {
+        endpoint.address = options.address;
+    } else {
+        endpoint.address = endpoint.bind ? "*" : "localhost";
+    }
+    return endpoint;
+}
+
+}  // namespace ng::cli

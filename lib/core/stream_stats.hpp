@@ -1,0 +1,86 @@
+// StreamStats: the counters behind --stats and --summary, shared between threads.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/clock.hpp"
+
+namespace ng {
+
+struct StatsSnapshot {
+    std::uint64_t frames = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t dropped = 0;
+    std::uint64_t errors = 0;
+    double seconds = 0;
+    double fps() const { return seconds > 0 ? static_cast<double>(frames) / seconds : 0; }
+};
+
+// Latency percentiles in milliseconds (valid only when count > 0).
+struct LatencySummary {
+    std::size_t count = 0;
+    double p50Ms = 0;
+    double p99Ms = 0;
+    double maxMs = 0;
+};
+
+class StreamStats {
+public:
+    // `seconds` runs from the first frame to the latest, so waiting for the peer does not
+    // count against fps.
+    StreamStats() = default;
+
+    void addFrame(std::size_t bytes);
+    void addDropped(std::uint64_t count) { dropped_ += count; }
+    void addError() { ++errors_; }
+    // Capture-to-receive latency of one frame, in microseconds.
+    void addLatency(std::int64_t micros);
+
+    StatsSnapshot snapshot() const;
+    LatencySummary latency() const;
+
+private:
+    std::atomic<std::uint64_t> frames_{0};
+    std::atomic<std::uint64_t> bytes_{0};
+    std::atomic<std::uint64_t> dropped_{0};
+    std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::int64_t> firstFrameNs_{0};
+    std::atomic<std::int64_t> lastFrameNs_{0};
+
+    mutable std::mutex latencyMutex_;
+    std::vector<std::int64_t> latencySamples_;  // a bounded reservoir (see addLatency)
+    std::uint64_t latencySeen_ = 0;
+};
+
+// Prints one status line a second to stderr ("fps, MB/s, frames, drops") on its own
+// thread, from construction until destruction.
+class StatsReporter {
+public:
+    StatsReporter(const StreamStats& stats, std::string label);
+    ~StatsReporter();
+    StatsReporter(const StatsReporter&) = delete;
+    StatsReporter& operator=(const StatsReporter&) = delete;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
+
+// Extra summary fields, each a name and an already-encoded JSON value.
+using JsonFields = std::vector<std::pair<std::string, std::string>>;
+std::string jsonString(const std::string& text);
+std::string jsonNumber(double value);
+
+// Writes the --summary object (frames, bytes, seconds, fps, dropped, errors, then
+// `extras`) to `path`, or to stderr for "-". Throws std::runtime_error naming the file.
+void writeSummary(const std::string& path, const StatsSnapshot& snapshot,
+                  const JsonFields& extras);
+
+}  // namespace ng

@@ -1,0 +1,212 @@
+// ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread.
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "core/bounded_queue.hpp"
+#include "core/errors.hpp"
+#include "core/logging.hpp"
+#include "core/signals.hpp"
+#include "core/stream_stats.hpp"
+#include "pipeline/frame_accounting.hpp"
+#include "pipeline/guarded_run.hpp"
+#include "pipeline/reply_source.hpp"
+#include "pipeline/run.hpp"
+#include "pipeline/sink_thread.hpp"
+#include "transport/channel.hpp"
+
+namespace ng::pipeline {
+
+namespace {
+
+// Frames waiting for the sinks. Full means the sinks are slower than the stream, and the
+// receiver then stops taking frames, which slows the sender (PAIR, REQ/REP, PUSH/PULL).
+constexpr std::size_t kSinkQueueDepth = 8;
+constexpr transport::Millis kReceivePoll{100};
+// At most this many invalid-message warnings a second; the rest are only counted.
+constexpr int kInvalidLogsPerSecond = 5;
+
+transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
+    transport::ChannelConfig config;
+    config.pattern = common.pattern;
+    config.endpoint = cli::endpointFor(common, true);
+    config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
+    config.bidirectional = common.bidirectional;
+    return config;
+}
+
+std::vector<std::string> chooseOutputs(const cli::RecvOptions& options) {
+    if (!options.outputs.empty()) return options.outputs;
+    const bool display = sink::displayAvailable();
+    spdlog::debug("no -o given: {}", display ? "a display exists, opening a window"
+                                             : "no display, counting frames (-o null)");
+    return {display ? "window" : "null"};
+}
+
+std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
+    if (options.hasReply) return ReplySource::fixed(options.reply);
+    if (options.replyStdin) return ReplySource::fromStdin();
+    return ReplySource::none();
+}
+
+// Logs invalid messages, at most kInvalidLogsPerSecond a second.
+class InvalidMessageLog {
+public:
+    void report(const std::string& reason) {
+        const auto now = SteadyClock::now();
+        if (now - windowStart_ >= std::chrono::seconds(1)) {
+            if (suppressed_ > 0) spdlog::warn("{} more invalid messages skipped", suppressed_);
+            windowStart_ = now;
+            loggedInWindow_ = 0;
+            suppressed_ = 0;
+        }
+        if (loggedInWindow_++ < kInvalidLogsPerSecond) {
+            spdlog::warn("skipped an invalid message: {}", reason);
+        } else {
+            ++suppressed_;
+        }
+    }
+
+private:
+    SteadyClock::time_point windowStart_{};
+    int loggedInWindow_ = 0;
+    int suppressed_ = 0;
+};
+
+struct ReceiveResult {
+    bool terminated = false;
+    std::exception_ptr failure;
+    FrameShape lastShape;
+};
+
+// The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
+// end, a sink failure, or a timeout (captured in the result, never thrown from here).
+ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
+                            SinkThread& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
+                            bool dataToStderr, const std::atomic<bool>& stopSignal) {
+    ReceiveResult result;
+    FrameAccounting accounting(stats);
+    InvalidMessageLog invalidLog;
+    const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
+    auto lastActivity = SteadyClock::now();
+    long long frames = 0;
+    bool first = true;
+    try {
+        while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
+            std::optional<transport::Received> received = receiver.receive(kReceivePoll);
+            if (!received) {
+                if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
+                    throw TimeoutError(fmt::format(
+                        "no message from a sender on {} within {:g} s (is ngsend running and "
+                        "pointed here with the same --pattern and --protocol? --timeout 0 "
+                        "waits forever)",
+                        receiver.endpoint(), options.common.timeoutSeconds));
+                }
+                continue;
+            }
+            lastActivity = SteadyClock::now();
+            if (received->kind == transport::Received::Kind::Terminate) {
+                spdlog::info("the sender ended the stream");
+                result.terminated = true;
+                break;
+            }
+            if (received->kind == transport::Received::Kind::Invalid) {
+                stats.addError();
+                invalidLog.report(received->error);
+                continue;
+            }
+            Frame& frame = received->frame;
+            accounting.onFrame(frame, wallClockMicros());
+            result.lastShape = frame.shape;
+            if (!frame.data.empty()) {
+                std::FILE* out = dataToStderr ? stderr : stdout;
+                std::fprintf(out, "%s\n", frame.data.c_str());
+                std::fflush(out);
+            }
+            if (first) {
+                sinks.setPeer(received->peer);
+                first = false;
+            }
+            if (!queue.push(std::move(frame))) break;  // the sink thread failed
+            if (options.common.frames > 0 && ++frames >= options.common.frames) break;
+        }
+    } catch (...) {
+        result.failure = std::current_exception();
+    }
+    return result;
+}
+
+void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
+                          const transport::FrameReceiver& receiver, const ReceiveResult& result,
+                          const std::vector<std::string>& outputs) {
+    if (options.common.summaryPath.empty()) return;
+    std::string outputList = "[";
+    for (std::size_t i = 0; i < outputs.size(); ++i) {
+        outputList += (i ? ", " : "") + jsonString(outputs[i]);
+    }
+    outputList += "]";
+    JsonFields extras = {{"tool", jsonString("ngrecv")},
+                         {"endpoint", jsonString(receiver.endpoint())},
+                         {"pattern", jsonString(transport::patternName(options.common.pattern))},
+                         {"outputs", outputList},
+                         {"terminated", result.terminated ? "true" : "false"},
+                         {"width", std::to_string(result.lastShape.width)},
+                         {"height", std::to_string(result.lastShape.height)},
+                         {"channels", std::to_string(result.lastShape.channels)}};
+    const LatencySummary latency = stats.latency();
+    if (latency.count > 0) {
+        extras.emplace_back("latency_ms",
+                            fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}",
+                                        jsonNumber(latency.p50Ms), jsonNumber(latency.p99Ms),
+                                        jsonNumber(latency.maxMs)));
+    }
+    writeSummary(options.common.summaryPath, stats.snapshot(), extras);
+}
+
+int runReceiverBody(const cli::RecvOptions& options) {
+    const std::atomic<bool>& stopSignal = installStopSignals();
+    const std::vector<std::string> outputs = chooseOutputs(options);
+    std::vector<std::unique_ptr<sink::Sink>> sinkList;
+    bool dataToStderr = false;
+    for (const std::string& spec : outputs) {
+        sinkList.push_back(sink::makeSink(spec));
+        dataToStderr = dataToStderr || sinkList.back()->usesStdout();
+    }
+
+    std::unique_ptr<ReplySource> replies = makeReplySource(options);
+    transport::FrameReceiver receiver(channelConfig(options.common), stopSignal,
+                                      [&replies] { return replies->next(); });
+    spdlog::info("listening on {} ({}{})", receiver.endpoint(),
+                 transport::patternName(options.common.pattern),
+                 options.common.bidirectional ? ", bidirectional" : "");
+
+    StreamStats stats;
+    BoundedQueue<Frame> queue(kSinkQueueDepth, OverflowPolicy::Block);
+    ReceiveResult result;
+    std::exception_ptr sinkError;
+    {
+        std::unique_ptr<StatsReporter> reporter;
+        if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
+        SinkThread sinks(std::move(sinkList), queue, options.outputFps);
+        result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
+        sinks.join();  // every queued frame is written and every output finalised
+        sinkError = sinks.error();
+    }
+
+    const StatsSnapshot done = stats.snapshot();
+    spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
+                 done.seconds, done.fps(), done.dropped, done.errors);
+    writeReceiverSummary(options, stats, receiver, result, outputs);
+    if (sinkError) std::rethrow_exception(sinkError);
+    if (result.failure) std::rethrow_exception(result.failure);
+    return kExitOk;
+}
+
+}  // namespace
+
+int runReceiver(const cli::RecvOptions& options) {
+    configureLogging("ngrecv", options.common.logLevel);
+    return runGuarded([&] { return runReceiverBody(options); });
+}
+
+}  // namespace ng::pipeline

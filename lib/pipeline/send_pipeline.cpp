@@ -1,0 +1,132 @@
+// ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket.
+#include <cstdio>
+
+#include <spdlog/spdlog.h>
+
+#include "core/bounded_queue.hpp"
+#include "core/errors.hpp"
+#include "core/logging.hpp"
+#include "core/signals.hpp"
+#include "core/stream_stats.hpp"
+#include "pipeline/capture_thread.hpp"
+#include "pipeline/guarded_run.hpp"
+#include "pipeline/run.hpp"
+#include "transport/channel.hpp"
+
+namespace ng::pipeline {
+
+namespace {
+
+// Frames captured ahead of the socket: enough to absorb jitter, few enough to stay fresh.
+constexpr std::size_t kSendQueueDepth = 4;
+constexpr std::chrono::milliseconds kQueuePoll{100};
+
+transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
+    transport::ChannelConfig config;
+    config.pattern = common.pattern;
+    config.endpoint = cli::endpointFor(common, false);
+    config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
+    config.bidirectional = common.bidirectional;
+    return config;
+}
+
+double chooseFps(const cli::SendOptions& options, const source::Source& source) {
+    if (options.fps >= 0) return options.fps;
+    return source.nominalFps();  // 0 (unknown) means as fast as the source gives frames
+}
+
+// Prints the receiver's reply to one frame on stdout, one line each (bidirectional mode).
+void printReply(const wire::Reply& reply) {
+    if (reply.kind == wire::Reply::Kind::PlainAck) {
+        spdlog::trace("receiver: {}", reply.plainText);
+        return;
+    }
+    if (reply.data.empty()) return;
+    std::fprintf(stdout, "%s\n", reply.data.text.c_str());
+    std::fflush(stdout);
+}
+
+struct SendOutcome {
+    int exitCode = kExitOk;
+    std::exception_ptr failure;
+};
+
+// Sends queued frames until the queue closes, a signal arrives or the socket fails.
+SendOutcome sendFrames(transport::FrameSender& sender, BoundedQueue<Frame>& queue,
+                       const wire::DataValue& message, StreamStats& stats,
+                       const std::atomic<bool>& stopSignal) {
+    SendOutcome outcome;
+    try {
+        while (!stopSignal) {
+            std::optional<Frame> frame = queue.pop(kQueuePoll);
+            if (!frame) {
+                if (queue.closed() && queue.size() == 0) break;
+                continue;
+            }
+            std::optional<wire::Reply> reply = sender.send(*frame, message);
+            stats.addFrame(frame->bytes());
+            if (reply) printReply(*reply);
+        }
+    } catch (...) {
+        outcome.failure = std::current_exception();
+    }
+    return outcome;
+}
+
+void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stats,
+                        const transport::FrameSender& sender, const source::Source& source) {
+    if (options.common.summaryPath.empty()) return;
+    writeSummary(options.common.summaryPath, stats.snapshot(),
+                 {{"tool", jsonString("ngsend")},
+                  {"endpoint", jsonString(sender.endpoint())},
+                  {"pattern", jsonString(transport::patternName(options.common.pattern))},
+                  {"source", jsonString(source.describe())}});
+}
+
+int runSenderBody(const cli::SendOptions& options) {
+    const std::atomic<bool>& stopSignal = installStopSignals();
+    std::unique_ptr<source::Source> source = source::makeSource(options.source);
+    source->start();
+    const double fps = chooseFps(options, *source);
+
+    transport::FrameSender sender(channelConfig(options.common), stopSignal);
+    spdlog::info("streaming {} to {} ({}, {})", source->describe(), sender.endpoint(),
+                 transport::patternName(options.common.pattern),
+                 fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"));
+
+    const wire::DataValue message =
+        options.hasMessage ? wire::DataValue::fromText(options.message) : wire::DataValue{};
+    StreamStats stats;
+    BoundedQueue<Frame> queue(kSendQueueDepth, OverflowPolicy::Block);
+    SendOutcome outcome;
+    std::exception_ptr captureError;
+    {
+        std::unique_ptr<StatsReporter> reporter;
+        if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
+        CaptureThread capture(*source, queue, fps, options.common.frames);
+        outcome = sendFrames(sender, queue, message, stats, stopSignal);
+        capture.join();
+        captureError = capture.error();
+    }
+    source->stop();
+
+    if (!outcome.failure) {
+        // A normal end, --frames or a signal: tell the receiver the stream is over.
+        if (auto ack = sender.terminate()) spdlog::debug("receiver: {}", *ack);
+    }
+    const StatsSnapshot done = stats.snapshot();
+    spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps)", done.frames, done.seconds, done.fps());
+    writeSenderSummary(options, stats, sender, *source);
+    if (outcome.failure) std::rethrow_exception(outcome.failure);
+    if (captureError) std::rethrow_exception(captureError);
+    return kExitOk;
+}
+
+}  // namespace
+
+int runSender(const cli::SendOptions& options) {
+    configureLogging("ngsend", options.common.logLevel);
+    return runGuarded([&] { return runSenderBody(options); });
+}
+
+}  // namespace ng::pipeline

@@ -1,0 +1,58 @@
+// SinkThread: writes received frames to every output on one thread of their own.
+#pragma once
+
+#include <atomic>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/bounded_queue.hpp"
+#include "core/frame.hpp"
+#include "sink/sink.hpp"
+
+namespace ng::pipeline {
+
+// Opens the sinks with the first frame, writes every frame to each of them in turn (one
+// stream feeds display and recording alike), and closes them all when the queue closes,
+// whatever the reason: outputs are finalised after a signal or an error too. GUI sinks need
+// all their calls on one thread, which is why opening happens here and not in the caller.
+class SinkThread {
+public:
+    SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
+               double outputFps);
+    ~SinkThread();
+    SinkThread(const SinkThread&) = delete;
+    SinkThread& operator=(const SinkThread&) = delete;
+
+    // The sender's address, shown by the window; call before pushing the first frame.
+    void setPeer(const std::string& peer);
+    // Waits until every queued frame is written and the sinks are closed (idempotent).
+    void join();
+
+    // A sink asked to end the stream (the window's q or Esc, or the window was closed).
+    bool endRequested() const { return endRequested_; }
+    // A sink failed; the error is available after join().
+    bool failed() const { return failed_; }
+    std::exception_ptr error() const { return error_; }
+    std::uint64_t framesWritten() const { return written_; }
+
+private:
+    void run(double outputFps);
+    void openAll(const Frame& first, double outputFps);
+    void closeAll() noexcept;
+
+    std::vector<std::unique_ptr<sink::Sink>> sinks_;
+    BoundedQueue<Frame>& queue_;
+    std::mutex peerMutex_;
+    std::string peer_;
+    std::atomic<bool> endRequested_{false};
+    std::atomic<bool> failed_{false};
+    std::atomic<std::uint64_t> written_{0};
+    std::exception_ptr error_;
+    std::thread thread_;
+};
+
+}  // namespace ng::pipeline
