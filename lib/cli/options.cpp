@@ -2,7 +2,7 @@
 #include "cli/options.hpp"
 
 #include <cstdio>
-#include <map>
+#include <cctype>
 #include <regex>
 
 #include <CLI/CLI.hpp>
@@ -37,6 +37,38 @@ CLI::Validator sizeValidator() {
         "WxH");
 }
 
+CLI::Validator nonNegative() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            double number = 0;
+            if (!CLI::detail::lexical_cast(value, number) || !(number >= 0)) {
+                return "'" + value + "' must be a number of 0 or more";
+            }
+            return "";
+        },
+        "NUMBER>=0");
+}
+
+// Maps the accepted spellings (case-insensitive) onto one canonical word; anything else
+// is refused with the list of spellings, e.g. "'7' is not a pattern: use 0|pair, ...".
+CLI::Validator oneOf(const std::string& what,
+                     const std::vector<std::pair<std::string, std::string>>& spellings,
+                     const std::string& help) {
+    return CLI::Validator(
+        [what, spellings, help](std::string& value) -> std::string {
+            std::string lower = value;
+            for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            for (const auto& [word, canonical] : spellings) {
+                if (lower == word) {
+                    value = canonical;
+                    return "";
+                }
+            }
+            return "'" + value + "' is not a " + what + ": use " + help;
+        },
+        help);
+}
+
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isReceiver) {
     app.add_option("-a,--address", o.address,
                    isReceiver ? "Interface to bind (* = all), or an ipc path [default: *]"
@@ -45,22 +77,14 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isRece
         ->check(CLI::Range(0, 65535))
         ->capture_default_str();
     app.add_option("--protocol", o.protocol, "Transport: tcp or ipc")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, Protocol>{{"tcp", Protocol::Tcp}, {"ipc", Protocol::Ipc}},
-            CLI::ignore_case))
+        ->transform(oneOf("protocol", {{"tcp", "0"}, {"ipc", "1"}}, "tcp or ipc"))
         ->default_str("tcp");
     app.add_option("--pattern", o.pattern,
                    "Messaging pattern: 0|pair, 1|reqrep, 2|pubsub, 3|pushpull")
-        ->transform(CLI::CheckedTransformer(
-            std::map<std::string, Pattern>{{"0", Pattern::Pair},
-                                           {"pair", Pattern::Pair},
-                                           {"1", Pattern::ReqRep},
-                                           {"reqrep", Pattern::ReqRep},
-                                           {"2", Pattern::PubSub},
-                                           {"pubsub", Pattern::PubSub},
-                                           {"3", Pattern::PushPull},
-                                           {"pushpull", Pattern::PushPull}},
-            CLI::ignore_case))
+        ->transform(oneOf("pattern",
+                          {{"0", "0"}, {"pair", "0"}, {"1", "1"}, {"reqrep", "1"},
+                           {"2", "2"}, {"pubsub", "2"}, {"3", "3"}, {"pushpull", "3"}},
+                          "0|pair, 1|reqrep, 2|pubsub or 3|pushpull"))
         ->default_str("0");
     auto* bind = app.add_flag("--bind", o.forceBind, "This end binds (default: receiver binds)");
     auto* connect =
@@ -68,12 +92,12 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isRece
     bind->excludes(connect);
     app.add_option("-t,--timeout", o.timeoutSeconds,
                    "Longest wait for the peer in seconds (0 = wait forever)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative())
         ->capture_default_str();
     app.add_flag("--bidirectional", o.bidirectional,
                  "NetGear_Async bidirectional mode (patterns 0 and 1 only)");
     app.add_option("-n,--frames", o.frames, "Stop after N frames (0 = until the stream ends)")
-        ->check(CLI::NonNegativeNumber)
+        ->check(nonNegative())
         ->capture_default_str();
     app.add_option("--summary", o.summaryPath, "Write a JSON summary at exit to FILE (- = stderr)");
     app.add_flag("--stats", o.stats, "Print a status line every second on stderr");
@@ -151,7 +175,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     app.add_option("--fps", out.fps,
                    "Pace to at most F frames/s (0 = as fast as possible) [default: the "
                    "source's rate; test: 30]")
-        ->check(CLI::NonNegativeNumber);
+        ->check(nonNegative());
     app.add_flag("--loop", out.source.loop, "Restart a file source at its end");
     auto* message = app.add_option("--message", out.message,
                                    "Data sent with every frame (the header's data field)");

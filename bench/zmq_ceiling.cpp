@@ -1,0 +1,90 @@
+// zmq_ceiling: the bare-ZeroMQ ceiling that scripts/bench holds ngsend/ngrecv against.
+//
+// Moves `count` messages of `bytes` bytes, zero-copy from one buffer, in PAIR, PUSH/PULL
+// or REQ/REP (REP answers each message with 1 byte, as a lockstep round trip). The
+// receiver binds and prints one JSON line: frames, seconds (first to last message), fps.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+namespace {
+
+struct Options {
+    std::string role;      // send | recv
+    std::string pattern;   // pair | pushpull | reqrep
+    std::string endpoint;  // e.g. tcp://127.0.0.1:5555
+    std::size_t bytes = 640 * 480 * 3;
+    long long count = 1000;
+};
+
+[[noreturn]] void usage() {
+    std::fprintf(stderr,
+                 "usage: zmq_ceiling send|recv pair|pushpull|reqrep ENDPOINT BYTES COUNT\n");
+    std::exit(2);
+}
+
+Options parse(int argc, char** argv) {
+    if (argc != 6) usage();
+    Options o{argv[1], argv[2], argv[3], std::stoul(argv[4]), std::stoll(argv[5])};
+    if ((o.role != "send" && o.role != "recv") ||
+        (o.pattern != "pair" && o.pattern != "pushpull" && o.pattern != "reqrep")) {
+        usage();
+    }
+    return o;
+}
+
+zmq::socket_type socketType(const Options& o) {
+    const bool send = o.role == "send";
+    if (o.pattern == "pair") return zmq::socket_type::pair;
+    if (o.pattern == "pushpull") return send ? zmq::socket_type::push : zmq::socket_type::pull;
+    return send ? zmq::socket_type::req : zmq::socket_type::rep;
+}
+
+int runSender(zmq::socket_t& socket, const Options& o) {
+    std::vector<std::uint8_t> buffer(o.bytes, 0x5a);
+    zmq::message_t reply;
+    for (long long i = 0; i < o.count; ++i) {
+        // Zero-copy: ZeroMQ sends straight from `buffer`; nothing frees it.
+        zmq::message_t message(buffer.data(), buffer.size(), [](void*, void*) {});
+        socket.send(message, zmq::send_flags::none);
+        if (o.pattern == "reqrep") (void)socket.recv(reply);
+    }
+    return 0;
+}
+
+int runReceiver(zmq::socket_t& socket, const Options& o) {
+    zmq::message_t message;
+    std::chrono::steady_clock::time_point first;
+    std::size_t received = 0;
+    for (long long i = 0; i < o.count; ++i) {
+        (void)socket.recv(message);
+        if (i == 0) first = std::chrono::steady_clock::now();
+        received += message.size();
+        if (o.pattern == "reqrep") socket.send(zmq::buffer("k", 1));
+    }
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();
+    std::printf("{\"frames\": %lld, \"bytes\": %zu, \"seconds\": %.6f, \"fps\": %.3f}\n",
+                o.count, received, seconds, seconds > 0 ? o.count / seconds : 0.0);
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    const Options o = parse(argc, argv);
+    zmq::context_t context(1);
+    zmq::socket_t socket(context, socketType(o));
+    socket.set(zmq::sockopt::linger, -1);  // the sender's last messages must arrive
+    if (o.role == "recv") {
+        socket.bind(o.endpoint);
+        return runReceiver(socket, o);
+    }
+    socket.connect(o.endpoint);
+    return runSender(socket, o);
+}
