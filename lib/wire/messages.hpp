@@ -85,7 +85,7 @@ struct NdarrayView {
     FrameShape shape;
     const std::uint8_t* pixels = nullptr;
 };
-// Accepts dtype uint8 ("|u1") with shape HxW, HxWx3 or HxWx4 and exactly H*W*C data bytes;
+// Accepts dtype uint8 ("|u1") with shape HxW, HxWx1, HxWx3 or HxWx4 and exactly H*W*C bytes;
 // refuses any other dtype, kind, shape or length. `maxBytes` bounds H*W*C.
 NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes);
 

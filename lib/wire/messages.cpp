@@ -1,0 +1,278 @@
+// NetGear_Async headers, replies and acknowledgements: encoders, decoders and receiver IDs.
+#include "wire/messages.hpp"
+
+#include <random>
+#include <string_view>
+
+#include "wire/msgpack_io.hpp"
+
+namespace ng::wire {
+
+namespace {
+
+constexpr const char* kHeaderWhat = "header map";
+constexpr const char* kReplyWhat = "reply map";
+constexpr const char* kTerminateAckWhat = "terminate ack";
+
+constexpr std::string_view kTerminateKey = "terminate";
+constexpr std::string_view kBiModeKey = "bi_mode";
+constexpr std::string_view kDataKey = "data";
+constexpr std::string_view kReturnTypeKey = "return_type";
+constexpr std::string_view kReturnDataKey = "return_data";
+constexpr std::string_view kTerminatedKey = "terminated";
+
+// "data" may be any Python value, so allow real lists and dicts, but bound what a hostile
+// container header can make msgpack-c reserve before its elements arrive: at most
+// depth x 1024 x 24 bytes. Strings are referenced, so their limits cost nothing.
+const msgpack::unpack_limit kDataLimits(/*array=*/1024, /*map=*/256, /*str=*/0xffffffff,
+                                        /*bin=*/0xffffffff, /*ext=*/0xffffffff, /*depth=*/8);
+
+using Packer = msgpack::packer<detail::VectorWriter>;
+
+const char* pythonTypeOf(const msgpack::object& value) {
+    switch (value.type) {
+        case msgpack::type::BOOLEAN:
+            return "bool";
+        case msgpack::type::POSITIVE_INTEGER:
+        case msgpack::type::NEGATIVE_INTEGER:
+            return "int";
+        case msgpack::type::FLOAT32:
+        case msgpack::type::FLOAT64:
+            return "float";
+        // Python's msgpack unpacks arrays as lists whatever the sender packed (tuple or list).
+        case msgpack::type::ARRAY:
+            return "list";
+        case msgpack::type::MAP:
+            return "dict";
+        case msgpack::type::EXT:
+            return "ExtType";
+        default:
+            return "str";
+    }
+}
+
+DataValue dataValueOf(const msgpack::object& value) {
+    using Kind = DataValue::Kind;
+    switch (value.type) {
+        case msgpack::type::NIL:
+            return DataValue::none();
+        case msgpack::type::STR:
+            return {Kind::Text, std::string(value.via.str.ptr, value.via.str.size), "str"};
+        case msgpack::type::BIN:
+            return {Kind::Text, std::string(value.via.bin.ptr, value.via.bin.size), "bytes"};
+        default:
+            return {Kind::Other, detail::render(value), pythonTypeOf(value)};
+    }
+}
+
+// A value goes out as str, except text that arrived as bytes, which goes back as bin.
+// Other values travel as their text rendering: the original msgpack value is not kept.
+void packDataValue(Packer& packer, const DataValue& value) {
+    if (value.kind == DataValue::Kind::None) {
+        detail::packStr(packer, "");  // vidgear sends "" rather than nil for "no data"
+    } else if (value.kind == DataValue::Kind::Text && value.pythonType == "bytes") {
+        detail::packBin(packer, value.text);
+    } else {
+        detail::packStr(packer, value.text);
+    }
+}
+
+bool readBool(const msgpack::object& value, std::string_view key) {
+    if (value.type != msgpack::type::BOOLEAN) {
+        detail::throwProtocol(kHeaderWhat, "'" + std::string(key) + "' is " +
+                                               detail::typeName(value) + ", expected bool");
+    }
+    return value.via.boolean;
+}
+
+// Our own keys: a wrong type means a broken ngsend, and silently dropping the sequence
+// number would make loss accounting lie, so it is an error rather than ignored.
+std::uint64_t readSeq(const msgpack::object& value) {
+    if (value.type != msgpack::type::POSITIVE_INTEGER) {
+        detail::throwProtocol(kHeaderWhat, std::string("'") + kSeqKey + "' is " +
+                                               detail::render(value) + ", expected an int >= 0");
+    }
+    return value.via.u64;
+}
+
+std::int64_t readCaptureTime(const msgpack::object& value) {
+    const bool fits = value.type == msgpack::type::NEGATIVE_INTEGER ||
+                      (value.type == msgpack::type::POSITIVE_INTEGER &&
+                       value.via.u64 <= static_cast<std::uint64_t>(INT64_MAX));
+    if (!fits) {
+        detail::throwProtocol(kHeaderWhat, std::string("'") + kCaptureTimeKey + "' is " +
+                                               detail::render(value) + ", expected a 64-bit int");
+    }
+    return value.via.i64;
+}
+
+bool hasTextKey(const msgpack::object& map, std::string_view name) {
+    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        std::string_view key;
+        if (detail::asText(map.via.map.ptr[i].key, key) && key == name) return true;
+    }
+    return false;
+}
+
+Reply plainAck(ByteView bytes) {
+    Reply reply;
+    reply.kind = Reply::Kind::PlainAck;
+    reply.plainText = std::string(bytes.asString());
+    return reply;
+}
+
+DataValue replyValue(std::string_view returnType, const msgpack::object& returnData) {
+    // vidgear sends "" as the data of None, so the type, not the value, decides.
+    if (returnType == "NoneType") return DataValue::none();
+    DataValue value = dataValueOf(returnData);
+    const bool textType = returnType == "str" || returnType == "bytes";
+    if (value.kind == DataValue::Kind::Text && !textType) value.kind = DataValue::Kind::Other;
+    value.pythonType = std::string(returnType);
+    return value;
+}
+
+}  // namespace
+
+Bytes encodeFrameHeader(const Header& header) {
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    // vidgear's three keys first and in its order, so that without extensions the bytes are
+    // exactly what vidgear sends.
+    packer.pack_map(3 + (header.seq ? 1 : 0) + (header.captureTimeUs ? 1 : 0));
+    detail::packStr(packer, kTerminateKey);
+    packer.pack(header.terminate);
+    detail::packStr(packer, kBiModeKey);
+    packer.pack(header.biMode);
+    detail::packStr(packer, kDataKey);
+    packDataValue(packer, header.data);
+    if (header.seq) {
+        detail::packStr(packer, kSeqKey);
+        packer.pack_uint64(*header.seq);
+    }
+    if (header.captureTimeUs) {
+        detail::packStr(packer, kCaptureTimeKey);
+        packer.pack_int64(*header.captureTimeUs);
+    }
+    return out;
+}
+
+Bytes encodeTerminate() {
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    packer.pack_map(1);
+    detail::packStr(packer, kTerminateKey);
+    packer.pack_true();
+    return out;
+}
+
+Bytes encodeTerminateAck(const std::string& receiverId) {
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    packer.pack_map(1);
+    detail::packStr(packer, kTerminatedKey);
+    detail::packStr(packer, "Client-`" + receiverId + "` successfully terminated!");
+    return out;
+}
+
+Bytes encodePlainAck(const std::string& receiverId) {
+    const std::string text = "Data received on client: " + receiverId + " !";
+    return Bytes(text.begin(), text.end());
+}
+
+Bytes encodeReply(const DataValue& value) {
+    const bool none = value.kind == DataValue::Kind::None;
+    // A default-constructed value has no type name; fall back to what it holds.
+    std::string type = none ? "NoneType" : value.pythonType;
+    if (type.empty()) type = "str";
+
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    packer.pack_map(2);
+    detail::packStr(packer, kReturnTypeKey);
+    detail::packStr(packer, type);
+    detail::packStr(packer, kReturnDataKey);
+    packDataValue(packer, value);
+    return out;
+}
+
+Header decodeHeader(ByteView bytes) {
+    const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kHeaderWhat);
+    const msgpack::object& root = handle.get();
+    detail::requireMap(root, kHeaderWhat);
+    const auto fields = detail::mapFields<5>(
+        root, {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey}, kHeaderWhat);
+
+    if (!fields[0]) detail::throwMissing(kHeaderWhat, kTerminateKey);
+    Header header;
+    header.terminate = readBool(*fields[0], kTerminateKey);
+    // The end-of-stream message carries only "terminate".
+    if (fields[1]) header.biMode = readBool(*fields[1], kBiModeKey);
+    header.data = fields[2] ? dataValueOf(*fields[2]) : DataValue::none();
+    if (fields[3]) header.seq = readSeq(*fields[3]);
+    if (fields[4]) header.captureTimeUs = readCaptureTime(*fields[4]);
+    return header;
+}
+
+Reply decodeReply(ByteView bytes) {
+    // The plain confirmation is raw text, which may or may not happen to parse as msgpack;
+    // only a map naming a return_type is a bidirectional reply.
+    msgpack::object_handle handle;
+    try {
+        handle = detail::parseWhole(bytes, kDataLimits, kReplyWhat);
+    } catch (const ProtocolError&) {
+        return plainAck(bytes);
+    }
+    const msgpack::object& root = handle.get();
+    if (root.type != msgpack::type::MAP || !hasTextKey(root, kReturnTypeKey)) {
+        return plainAck(bytes);
+    }
+    const auto fields = detail::mapFields<2>(root, {kReturnTypeKey, kReturnDataKey}, kReplyWhat);
+    std::string_view returnType;
+    if (!detail::asText(*fields[0], returnType)) {
+        detail::throwProtocol(kReplyWhat, std::string("'return_type' is ") +
+                                              detail::typeName(*fields[0]) + ", expected str");
+    }
+    if (!fields[1]) detail::throwMissing(kReplyWhat, kReturnDataKey);
+
+    Reply reply;
+    if (returnType == "ndarray") {
+        // The frame itself follows in the next message part.
+        reply.kind = Reply::Kind::Ndarray;
+        reply.data = {DataValue::Kind::None, "", "ndarray"};
+    } else {
+        reply.kind = Reply::Kind::Data;
+        reply.data = replyValue(returnType, *fields[1]);
+    }
+    return reply;
+}
+
+std::string decodeTerminateAck(ByteView bytes) {
+    const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kTerminateAckWhat);
+    const msgpack::object& root = handle.get();
+    detail::requireMap(root, kTerminateAckWhat);
+    const auto fields = detail::mapFields<1>(root, {kTerminatedKey}, kTerminateAckWhat);
+    if (!fields[0]) detail::throwMissing(kTerminateAckWhat, kTerminatedKey);
+    std::string_view text;
+    if (!detail::asText(*fields[0], text)) {
+        detail::throwProtocol(
+            kTerminateAckWhat,
+            std::string("'terminated' is ") + detail::typeName(*fields[0]) + ", expected str");
+    }
+    return std::string(text);
+}
+
+std::string makeReceiverId() {
+    static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    std::random_device device;
+    std::mt19937 generator(device());
+    std::uniform_int_distribution<std::size_t> pick(0, kAlphabet.size() - 1);
+    std::string id(8, ' ');
+    for (char& c : id) c = kAlphabet[pick(generator)];
+    return id;
+}
+
+}  // namespace ng::wire

@@ -1,0 +1,222 @@
+// The msgpack-numpy ndarray map: the zero-copy prefix encoder and the validating decoder.
+#include <array>
+#include <climits>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "wire/messages.hpp"
+#include "wire/msgpack_io.hpp"
+
+namespace ng::wire {
+
+namespace {
+
+constexpr const char* kWhat = "ndarray map";
+
+// msgpack-numpy's keys, in the order it writes them.
+constexpr std::string_view kNdKey = "nd";
+constexpr std::string_view kTypeKey = "type";
+constexpr std::string_view kKindKey = "kind";
+constexpr std::string_view kShapeKey = "shape";
+constexpr std::string_view kDataKey = "data";
+
+// numpy writes uint8 as "|u1" (byte order irrelevant); the others are the same dtype
+// spelled with an explicit or no byte-order mark, which other writers may use.
+constexpr std::array<std::string_view, 4> kUint8Dtypes = {"|u1", "<u1", ">u1", "u1"};
+
+// The map has five small keys and a shape of at most three ints. Object and structured
+// dtypes describe themselves with nested lists, hence some depth; anything larger is hostile.
+// Strings and bins are referenced, not copied, so their limits cost nothing.
+const msgpack::unpack_limit kLimits(/*array=*/64, /*map=*/32, /*str=*/0xffffffff,
+                                    /*bin=*/0xffffffff, /*ext=*/0xffffffff, /*depth=*/6);
+
+void validateShapeForEncoding(const FrameShape& shape) {
+    const bool channelsOk = shape.channels == 1 || shape.channels == 3 || shape.channels == 4;
+    if (shape.height <= 0 || shape.width <= 0 || !channelsOk) {
+        throw std::invalid_argument(
+            "wire: cannot encode a frame of shape " + std::to_string(shape.height) + "x" +
+            std::to_string(shape.width) + "x" + std::to_string(shape.channels));
+    }
+    if (shape.bytes() > 0xffffffffu) {
+        throw std::invalid_argument("wire: a frame over 4 GiB does not fit a msgpack bin");
+    }
+}
+
+template <typename Stream>
+void packKey(msgpack::packer<Stream>& packer, std::string_view key) {
+    // msgpack-numpy's keys are Python bytes, hence bin rather than str.
+    detail::packBin(packer, key);
+}
+
+std::string joinDims(const std::vector<std::uint64_t>& dims) {
+    std::string out;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        if (i) out += "x";
+        out += std::to_string(dims[i]);
+    }
+    return out;
+}
+
+const msgpack::object& require(const msgpack::object* field, std::string_view key) {
+    if (!field) detail::throwMissing(kWhat, key);
+    return *field;
+}
+
+void checkNd(const msgpack::object& nd) {
+    if (nd.type != msgpack::type::BOOLEAN) {
+        detail::throwProtocol(kWhat,
+                              std::string("'nd' is ") + detail::typeName(nd) + ", expected bool");
+    }
+    if (!nd.via.boolean) {
+        detail::throwProtocol(kWhat, "'nd' is false: a numpy scalar, not an array");
+    }
+}
+
+void checkDtype(const msgpack::object& type) {
+    std::string_view dtype;
+    const bool isText = detail::asText(type, dtype);
+    for (const std::string_view accepted : kUint8Dtypes) {
+        if (isText && dtype == accepted) return;
+    }
+    const std::string shown = isText ? "'" + std::string(dtype) + "'" : detail::render(type);
+    detail::throwProtocol(kWhat, "dtype " + shown + " is not supported; only uint8 ('|u1') is");
+}
+
+void checkKind(const msgpack::object& kind) {
+    std::string_view text;
+    if (!detail::asText(kind, text)) {
+        detail::throwProtocol(
+            kWhat, std::string("'kind' is ") + detail::typeName(kind) + ", expected bin");
+    }
+    if (!text.empty()) {
+        detail::throwProtocol(kWhat, "'kind' is '" + std::string(text) +
+                                         "' (an object or structured dtype); only plain uint8 "
+                                         "arrays are supported");
+    }
+}
+
+std::vector<std::uint64_t> readDims(const msgpack::object& shape) {
+    if (shape.type != msgpack::type::ARRAY) {
+        detail::throwProtocol(kWhat, std::string("'shape' is ") + detail::typeName(shape) +
+                                         ", expected an array of 2 or 3 ints");
+    }
+    const std::uint32_t count = shape.via.array.size;
+    if (count != 2 && count != 3) {
+        detail::throwProtocol(kWhat, "'shape' has " + std::to_string(count) +
+                                         (count == 1 ? " dimension" : " dimensions") +
+                                         "; expected HxW or HxWxC");
+    }
+    std::vector<std::uint64_t> dims;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        const msgpack::object& dim = shape.via.array.ptr[i];
+        if (dim.type != msgpack::type::POSITIVE_INTEGER || dim.via.u64 == 0) {
+            detail::throwProtocol(kWhat, "'shape' " + detail::render(shape) +
+                                             " has a dimension that is not a positive int");
+        }
+        if (dim.via.u64 > static_cast<std::uint64_t>(INT_MAX)) {
+            detail::throwProtocol(
+                kWhat, "'shape' dimension " + std::to_string(dim.via.u64) + " is too large");
+        }
+        dims.push_back(dim.via.u64);
+    }
+    return dims;
+}
+
+FrameShape toFrameShape(const std::vector<std::uint64_t>& dims) {
+    const std::uint64_t channels = dims.size() == 3 ? dims[2] : 1;
+    if (channels != 1 && channels != 3 && channels != 4) {
+        detail::throwProtocol(kWhat, "shape " + joinDims(dims) + " has " +
+                                         std::to_string(channels) +
+                                         " channels; expected 1, 3 or 4");
+    }
+    return {static_cast<int>(dims[0]), static_cast<int>(dims[1]), static_cast<int>(channels)};
+}
+
+// Refuses a shape whose byte count overflows or exceeds maxBytes before any pixel is looked at.
+std::size_t checkedBytes(const std::vector<std::uint64_t>& dims, std::size_t maxBytes) {
+    std::uint64_t total = 1;
+    bool overflow = false;
+    for (const std::uint64_t dim : dims) {
+        overflow = overflow || __builtin_mul_overflow(total, dim, &total);
+    }
+    if (overflow || total > maxBytes) {
+        const std::string claim =
+            overflow ? "an overflowing byte count" : std::to_string(total) + " bytes";
+        detail::throwProtocol(kWhat, "shape " + joinDims(dims) + " claims " + claim +
+                                         ", over the limit of " + std::to_string(maxBytes) +
+                                         " bytes");
+    }
+    return static_cast<std::size_t>(total);
+}
+
+const std::uint8_t* readPixels(const msgpack::object& data, std::size_t expected,
+                               const std::vector<std::uint64_t>& dims) {
+    std::string_view bytes;
+    if (!detail::asText(data, bytes)) {
+        detail::throwProtocol(
+            kWhat, std::string("'data' is ") + detail::typeName(data) + ", expected bin");
+    }
+    if (bytes.size() != expected) {
+        detail::throwProtocol(kWhat, "'data' holds " + std::to_string(bytes.size()) +
+                                         " bytes but shape " + joinDims(dims) + " needs " +
+                                         std::to_string(expected));
+    }
+    return reinterpret_cast<const std::uint8_t*>(bytes.data());
+}
+
+}  // namespace
+
+NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape) {
+    validateShapeForEncoding(shape);
+    NdarrayPrefix prefix;
+    detail::FixedWriter writer(prefix.bytes.data(), prefix.bytes.size());
+    msgpack::packer<detail::FixedWriter> packer(writer);
+    packer.pack_map(5);
+    packKey(packer, kNdKey);
+    packer.pack_true();
+    packKey(packer, kTypeKey);
+    detail::packStr(packer, "|u1");  // numpy's dtype.str is a Python str
+    packKey(packer, kKindKey);
+    detail::packBin(packer, "");
+    packKey(packer, kShapeKey);
+    packer.pack_array(shape.channels == 1 ? 2 : 3);
+    // Python packs a positive int in the smallest unsigned form, as pack_uint32 does.
+    packer.pack_uint32(static_cast<std::uint32_t>(shape.height));
+    packer.pack_uint32(static_cast<std::uint32_t>(shape.width));
+    if (shape.channels != 1) packer.pack_uint32(static_cast<std::uint32_t>(shape.channels));
+    packKey(packer, kDataKey);
+    packer.pack_bin(static_cast<std::uint32_t>(shape.bytes()));
+    prefix.size = writer.size();
+    return prefix;
+}
+
+Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels) {
+    const NdarrayPrefix prefix = encodeNdarrayPrefix(shape);
+    Bytes out;
+    out.reserve(prefix.size + shape.bytes());
+    out.insert(out.end(), prefix.bytes.begin(), prefix.bytes.begin() + prefix.size);
+    out.insert(out.end(), pixels, pixels + shape.bytes());
+    return out;
+}
+
+NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes) {
+    const msgpack::object_handle handle = detail::parseWhole(bytes, kLimits, kWhat);
+    const msgpack::object& root = handle.get();
+    detail::requireMap(root, kWhat);
+    const auto fields =
+        detail::mapFields<5>(root, {kNdKey, kTypeKey, kKindKey, kShapeKey, kDataKey}, kWhat);
+
+    checkNd(require(fields[0], kNdKey));
+    checkDtype(require(fields[1], kTypeKey));
+    // Older msgpack-numpy versions wrote no 'kind'; its absence means a plain dtype.
+    if (fields[2]) checkKind(*fields[2]);
+    const std::vector<std::uint64_t> dims = readDims(require(fields[3], kShapeKey));
+    const FrameShape shape = toFrameShape(dims);
+    const std::size_t expected = checkedBytes(dims, maxBytes);
+    const std::uint8_t* pixels = readPixels(require(fields[4], kDataKey), expected, dims);
+    return {shape, pixels};
+}
+
+}  // namespace ng::wire
