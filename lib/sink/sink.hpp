@@ -10,9 +10,11 @@ namespace ng::sink {
 
 // What a sink learns when the first frame arrives.
 struct StreamInfo {
-    FrameShape shape;   // of the first frame; later frames of another size are scaled to it
-    double fps = 30;    // best guess of the stream's rate (for file containers)
-    std::string peer;   // the sender's address, for window titles ("" if unknown)
+    // Of the first frame. Video-file, y4m and raw outputs scale later frames of another
+    // size (and channel count) to it; image files and the window show each frame as it is.
+    FrameShape shape;
+    double fps = 30;   // best guess of the stream's rate (for file containers)
+    std::string peer;  // the sender's address, for window titles ("" if unknown)
 };
 
 // Contract: open() once, before the first write(); write() for every frame, on one thread;
@@ -38,8 +40,9 @@ public:
     virtual std::string describe() const = 0;
 };
 
-// Picks the sink for one -o value. Window and video-file sinks are plugins, loaded only
-// when asked for. Throws UsageError for a spelling that names no sink.
+// Picks the sink for one -o value. Window, video-file and image-file sinks are plugins,
+// loaded only when asked for (see core/plugin_loader.hpp). Throws UsageError for a
+// spelling that names no sink.
 std::unique_ptr<Sink> makeSink(const std::string& spec);
 
 // True when an X11 or Wayland display is available (decides the default output).

@@ -1,0 +1,140 @@
+// Window plugin: -o window, an OpenCV highgui window showing the stream with its rate.
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <opencv2/core.hpp>
+#include <opencv2/highgui.hpp>
+#include <stdexcept>
+#include <type_traits>
+
+#include "sink/bgr_converter.hpp"
+#include "sink/sink_plugins.hpp"
+
+namespace ng::sink {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kWindowName = "ngrecv";
+constexpr int kEscape = 27;
+constexpr auto kTitlePeriod = std::chrono::seconds(1);
+
+// For a local X display (":0", "unix:0.0"), whether its server socket accepts a
+// connection. Debian's highgui is built on Qt, and Qt aborts the whole process when it
+// cannot reach the display, which would lose the other outputs (an mp4 being recorded);
+// this check turns that into an ordinary error. Remote displays (host:N) are not probed.
+bool localXServerReachable(const std::string& display) {
+    std::string rest = display;
+    if (rest.rfind("unix:", 0) == 0) rest = rest.substr(4);
+    if (rest.empty() || rest[0] != ':') return true;
+    const std::string number = rest.substr(1, rest.find('.') - 1);
+    const std::string path = "/tmp/.X11-unix/X" + number;
+
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return true;  // cannot tell; let Qt try
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    bool reachable = false;
+    // X servers listen on the abstract name "\0/tmp/.X11-unix/XN" and on the file; libxcb
+    // tries the abstract one first, then the file.
+    for (bool abstract : {true, false}) {
+        std::memset(address.sun_path, 0, sizeof address.sun_path);
+        std::memcpy(address.sun_path + (abstract ? 1 : 0), path.c_str(),
+                    std::min(path.size(), sizeof address.sun_path - 2));
+        const auto length = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
+                                                   (abstract ? 1 : 0) + path.size());
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), length) == 0) {
+            reachable = true;
+            break;
+        }
+    }
+    ::close(fd);
+    return reachable;
+}
+
+class WindowSink : public Sink {
+public:
+    ~WindowSink() override { close(); }
+
+    void open(const StreamInfo& info) override {
+        const char* display = std::getenv("DISPLAY");
+        const char* wayland = std::getenv("WAYLAND_DISPLAY");
+        const bool hasX = display && *display;
+        if (!hasX && !(wayland && *wayland)) {
+            throw std::runtime_error(
+                "cannot open a window: no display (set DISPLAY, or use -o null / -o out.mp4)");
+        }
+        if (hasX && !localXServerReachable(display)) {
+            throw std::runtime_error(std::string("cannot open a window: no X server answers on "
+                                                 "DISPLAY=") +
+                                     display + " (set DISPLAY, or use -o null / -o out.mp4)");
+        }
+        peer_ = info.peer.empty() ? "sender" : info.peer;
+        // GUI_NORMAL: no Qt toolbar or status bar, so the frame fills the window at 1:1.
+        cv::namedWindow(kWindowName, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
+        cv::setWindowTitle(kWindowName, "ngrecv — " + peer_);
+        open_ = true;
+        periodStart_ = Clock::now();
+    }
+
+    bool write(const Frame& frame) override {
+        if (!open_) return false;
+        cv::imshow(kWindowName, frameView(frame));
+        // waitKey runs the GUI's event loop: without it nothing is drawn.
+        const int key = cv::waitKey(1);
+        if (key == 'q' || key == 'Q' || key == kEscape) return false;
+        // The window manager closed the window.
+        if (cv::getWindowProperty(kWindowName, cv::WND_PROP_VISIBLE) < 1) return false;
+        updateTitle();
+        return true;
+    }
+
+    void close() override {
+        if (!open_) return;
+        open_ = false;
+        cv::destroyWindow(kWindowName);
+        cv::waitKey(1);  // let the GUI process the destruction
+    }
+
+    std::string describe() const override { return "window"; }
+
+private:
+    // The frame rate over about the last second, in the title bar.
+    void updateTitle() {
+        ++periodFrames_;
+        const auto now = Clock::now();
+        const std::chrono::duration<double> elapsed = now - periodStart_;
+        if (elapsed < kTitlePeriod) return;
+        const double fps = periodFrames_ / elapsed.count();
+        char rate[32];
+        std::snprintf(rate, sizeof rate, "%.1f fps", fps);
+        cv::setWindowTitle(kWindowName, "ngrecv — " + peer_ + " — " + rate);
+        periodStart_ = now;
+        periodFrames_ = 0;
+    }
+
+    std::string peer_;
+    bool open_ = false;
+    Clock::time_point periodStart_;
+    int periodFrames_ = 0;
+};
+
+}  // namespace
+
+}  // namespace ng::sink
+
+extern "C" __attribute__((visibility("default"))) ng::sink::Sink* ng_create_window_sink(
+    const std::string& /*spec*/) {
+    static_assert(std::is_same_v<decltype(&ng_create_window_sink), ng::sink::CreateSinkFn>);
+    return std::make_unique<ng::sink::WindowSink>().release();
+}

@@ -1,0 +1,25 @@
+// The ABI between makeSink() and the sink plugins (video file, window, image files).
+#pragma once
+
+#include <string>
+
+#include "sink/sink.hpp"
+
+namespace ng::sink {
+
+// A plugin's factory: returns a new, not yet opened Sink for the -o value `spec`, owned by
+// the caller, who wraps it in a std::unique_ptr at once. Plugins are built with the same
+// compiler and libstdc++ as the tools, so C++ types and exceptions cross the boundary (see
+// core/plugin_loader.cpp).
+using CreateSinkFn = Sink* (*)(const std::string& spec);
+
+inline constexpr const char* kVideoFilePlugin = "video_file";
+inline constexpr const char* kCreateVideoFileSinkSymbol = "ng_create_video_file_sink";
+
+inline constexpr const char* kImageFilesPlugin = "image_files";
+inline constexpr const char* kCreateImageFilesSinkSymbol = "ng_create_image_files_sink";
+
+inline constexpr const char* kWindowPlugin = "window";
+inline constexpr const char* kCreateWindowSinkSymbol = "ng_create_window_sink";
+
+}  // namespace ng::sink

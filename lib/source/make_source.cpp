@@ -1,0 +1,88 @@
+// makeSource(): turns a --source spelling into a Source, loading the capture plugin if needed.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <regex>
+#include <stdexcept>
+
+#include "core/errors.hpp"
+#include "core/plugin_loader.hpp"
+#include "source/capture_plugin.hpp"
+#include "source/source.hpp"
+#include "source/test_pattern.hpp"
+
+namespace ng::source {
+
+namespace {
+
+// Larger than any camera or video, small enough that a typo cannot ask for gigabytes.
+constexpr int kMaxSide = 16384;
+
+bool allDigits(const std::string& s) {
+    return !s.empty() &&
+           std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });
+}
+
+bool pathExists(const std::string& path) {
+    struct stat st {};
+    return ::stat(path.c_str(), &st) == 0;
+}
+
+// A printf-style frame number, as ffmpeg's image2 and OpenCV's CAP_IMAGES read it.
+bool isImagePattern(const std::string& spec) {
+    static const std::regex pattern("%0?[0-9]*d");
+    return std::regex_search(spec, pattern);
+}
+
+bool isPicam(const std::string& spec) {
+    return spec == "picam" || (spec.rfind("picam:", 0) == 0 && allDigits(spec.substr(6)));
+}
+
+std::unique_ptr<Source> loadCapture(CaptureKind kind, const SourceOptions& options) {
+    CreateCaptureSourceFn create;
+    try {
+        create = reinterpret_cast<CreateCaptureSourceFn>(
+            loadPluginSymbol(kCapturePlugin, kCreateCaptureSourceSymbol));
+    } catch (const std::exception& e) {
+        throw std::runtime_error("source '" + options.spec +
+                                 "' needs the OpenCV capture plugin: " + e.what());
+    }
+    return std::unique_ptr<Source>(create(CaptureRequest{kind, options}));
+}
+
+}  // namespace
+
+std::unique_ptr<Source> makeSource(const SourceOptions& options) {
+    const std::string& spec = options.spec;
+    if (options.width <= 0 || options.height <= 0 || options.width > kMaxSide ||
+        options.height > kMaxSide) {
+        throw UsageError("--size " + std::to_string(options.width) + "x" +
+                         std::to_string(options.height) + ": width and height must be 1 to " +
+                         std::to_string(kMaxSide));
+    }
+    if (spec.empty()) {
+        throw UsageError(
+            "source '': empty (give a video file, an image pattern like dir/%06d.png, a "
+            "camera index, a URL, or 'test')");
+    }
+    if (spec == "test") return std::make_unique<TestPatternSource>(options);
+    if (isPicam(spec)) {
+        throw std::runtime_error(
+            "picam: the Raspberry Pi camera is not available in this build (libcamera "
+            "support comes in a later release); use -s 0 for a V4L2 camera");
+    }
+    if (allDigits(spec) || spec.rfind("/dev/video", 0) == 0) {
+        return loadCapture(CaptureKind::Camera, options);
+    }
+    if (spec.find("://") != std::string::npos) return loadCapture(CaptureKind::Url, options);
+    if (isImagePattern(spec)) return loadCapture(CaptureKind::ImageSequence, options);
+    if (!pathExists(spec)) {
+        throw UsageError("source '" + spec +
+                         "': no such file (give a video file, an image pattern like "
+                         "dir/%06d.png, a camera index, a URL, or 'test')");
+    }
+    return loadCapture(CaptureKind::File, options);
+}
+
+}  // namespace ng::source

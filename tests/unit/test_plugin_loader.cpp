@@ -1,0 +1,149 @@
+// Tests of the plugin loader's errors, and that the default path never loads OpenCV videoio.
+#include <doctest/doctest.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "core/plugin_loader.hpp"
+#include "sink/sink.hpp"
+#include "source/source.hpp"
+
+extern char** environ;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Sets an environment variable for one scope, then restores it.
+class ScopedEnv {
+public:
+    ScopedEnv(const char* name, const std::string& value) : name_(name) {
+        if (const char* old = std::getenv(name)) old_ = old;
+        ::setenv(name, value.c_str(), 1);
+    }
+    ~ScopedEnv() {
+        if (old_)
+            ::setenv(name_, old_->c_str(), 1);
+        else
+            ::unsetenv(name_);
+    }
+    ScopedEnv(const ScopedEnv&) = delete;
+    ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+private:
+    const char* name_;
+    std::optional<std::string> old_;
+};
+
+class TempDir {
+public:
+    TempDir() {
+        std::string name = "/tmp/ng_plugin_test_XXXXXX";
+        REQUIRE(::mkdtemp(name.data()) != nullptr);
+        path_ = name;
+    }
+    ~TempDir() {
+        std::error_code ignored;
+        fs::remove_all(path_, ignored);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::string& path() const { return path_; }
+
+private:
+    std::string path_;
+};
+
+std::string loadError(const std::string& name, const char* symbol) {
+    try {
+        ng::loadPluginSymbol(name, symbol);
+    } catch (const std::runtime_error& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string selfMaps() {
+    std::ifstream in("/proc/self/maps");
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+constexpr const char* kLazyLoadTest = "making the test source and null sink maps no videoio";
+constexpr const char* kChildEnv = "NG_TEST_LAZY_LOAD_CHILD";
+
+}  // namespace
+
+TEST_SUITE("plugin") {
+    TEST_CASE("plugin loader: a missing plugin names the file, the folders and the fix") {
+        TempDir empty;
+        ScopedEnv dir("NG_PLUGIN_DIR", empty.path());
+        const std::string message = loadError("no_such_backend", "ng_create_nothing");
+        CHECK(message.find("libng_no_such_backend.so") != std::string::npos);
+        CHECK(message.find(empty.path() + " (not there)") != std::string::npos);
+        CHECK(message.find(NG_PLUGIN_INSTALL_DIR) != std::string::npos);
+        CHECK(message.find("set NG_PLUGIN_DIR") != std::string::npos);
+    }
+
+    TEST_CASE("plugin loader: a file that is no library reports dlopen's reason") {
+        TempDir dir;
+        // Long enough to be read as a header, so dlopen's reason is "invalid ELF header".
+        std::ofstream(dir.path() + "/libng_broken.so") << std::string(4096, 'x');
+        ScopedEnv env("NG_PLUGIN_DIR", dir.path());
+        const std::string message = loadError("broken", "ng_create_nothing");
+        CHECK(message.find("libng_broken.so") != std::string::npos);
+        CHECK(message.find("invalid ELF header") != std::string::npos);
+    }
+
+    TEST_CASE(kLazyLoadTest) {
+        // Another test in this binary may already have loaded a plugin, so the check runs in
+        // a fresh copy of this binary that runs only this test case.
+        if (!std::getenv(kChildEnv)) {
+            ScopedEnv child(kChildEnv, "1");
+            const std::string self = fs::read_symlink("/proc/self/exe");
+            const std::string filter = std::string("-tc=") + kLazyLoadTest;
+            std::vector<char*> argv = {const_cast<char*>(self.c_str()),
+                                       const_cast<char*>(filter.c_str()),
+                                       const_cast<char*>("--minimal"), nullptr};
+            pid_t pid = 0;
+            REQUIRE(::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+            int status = 0;
+            REQUIRE(::waitpid(pid, &status, 0) == pid);
+            CHECK(WIFEXITED(status));
+            CHECK(WEXITSTATUS(status) == 0);
+            return;
+        }
+
+        // In the child: the binary itself must not link videoio or highgui ...
+        CHECK(selfMaps().find("libopencv_core") != std::string::npos);  // the check can see
+        CHECK(selfMaps().find("libopencv_videoio") == std::string::npos);
+
+        // ... and the default path must not load them.
+        ng::source::SourceOptions options;
+        auto source = ng::source::makeSource(options);
+        source->start();
+        auto frame = source->next(std::chrono::milliseconds(0));
+        REQUIRE(frame);
+        auto sink = ng::sink::makeSink("null");
+        ng::sink::StreamInfo info;
+        info.shape = frame->shape;
+        sink->open(info);
+        CHECK(sink->write(*frame));
+        sink->close();
+        source->stop();
+
+        const std::string maps = selfMaps();
+        CHECK(maps.find("libopencv_videoio") == std::string::npos);
+        CHECK(maps.find("libopencv_highgui") == std::string::npos);
+        CHECK(maps.find("libng_") == std::string::npos);
+    }
+}

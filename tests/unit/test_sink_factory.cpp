@@ -1,0 +1,129 @@
+// Tests of makeSink(): which spelling makes which sink, and the errors for bad ones.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "core/errors.hpp"
+#include "sink/image_pattern.hpp"
+#include "sink/null_sink.hpp"
+#include "sink/sink.hpp"
+
+using ng::sink::ImagePattern;
+using ng::sink::makeSink;
+
+namespace {
+
+std::string usageErrorOf(const std::string& spec) {
+    try {
+        makeSink(spec);
+    } catch (const ng::UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_SUITE("sink") {
+    TEST_CASE("makeSink: built-in sinks by spelling") {
+        CHECK(makeSink("null")->describe() == "null");
+        CHECK_FALSE(makeSink("null")->usesStdout());
+        CHECK(makeSink("-")->describe() == "y4m on stdout");
+        CHECK(makeSink("-")->usesStdout());
+        CHECK(makeSink("raw:-")->usesStdout());
+        CHECK(makeSink("frames/frame_%06d.png")->describe() == "images frames/frame_%06d.png");
+        CHECK(makeSink("shot%d.JPG")->describe() == "images shot%d.JPG");
+        for (const char* spec : {"a_%03d.jpeg", "a_%03d.bmp", "a_%03d.ppm", "a_%03d.tif",
+                                 "a_%03d.tiff", "a_%03d.webp", "100%%_%04d.png"}) {
+            CAPTURE(spec);
+            CHECK_NOTHROW(makeSink(spec));
+        }
+    }
+
+    TEST_CASE("makeSink: unknown spellings are usage errors naming the output") {
+        for (const char* spec : {"foo.xyz", "", "windows", "raw:", "stdout", "out"}) {
+            CAPTURE(spec);
+            const std::string message = usageErrorOf(spec);
+            CHECK(message.find(std::string("output '") + spec + "'") == 0);
+            CHECK(message.find("window") != std::string::npos);
+            CHECK(message.find("null") != std::string::npos);
+        }
+        // A single image names the fix: a pattern.
+        CHECK(usageErrorOf("shot.png").find("frame_%06d.png") != std::string::npos);
+        // Malformed frame numbers.
+        for (const char* spec : {"a_%3d.png", "a_%d_%d.png", "a_%x.png", "a_%.png"}) {
+            CAPTURE(spec);
+            CHECK(usageErrorOf(spec).find("%0Nd") != std::string::npos);
+        }
+        // An image pattern with a non-image extension is not an image sink.
+        CHECK_FALSE(usageErrorOf("frames_%04d.txt").empty());
+    }
+
+    TEST_CASE("null sink counts and honours the contract") {
+        ng::sink::NullSink sink;
+        ng::sink::StreamInfo info;
+        info.shape = ng::FrameShape{2, 2, 3};
+        sink.open(info);
+        ng::Frame frame;
+        CHECK(sink.write(frame));
+        CHECK(sink.write(frame));
+        CHECK(sink.frames() == 2);
+        sink.close();
+        sink.close();
+    }
+
+    TEST_CASE("image pattern: parse and format") {
+        auto p = ImagePattern::parse("out/frame_%06d.png");
+        REQUIRE(p);
+        CHECK(p->format(1) == "out/frame_000001.png");
+        CHECK(p->format(1234567) == "out/frame_1234567.png");
+        CHECK(p->extension() == ".png");
+        CHECK(p->folder() == "out");
+
+        auto plain = ImagePattern::parse("%d.JPG");
+        REQUIRE(plain);
+        CHECK(plain->format(42) == "42.JPG");
+        CHECK(plain->extension() == ".jpg");
+        CHECK(plain->folder() == ".");
+
+        auto percent = ImagePattern::parse("/tmp/100%%_%02d.png");
+        REQUIRE(percent);
+        CHECK(percent->format(3) == "/tmp/100%_03.png");
+        CHECK(percent->folder() == "/tmp");
+
+        CHECK(ImagePattern::parse("run_%03d/x.png")->folder().empty());
+        CHECK_FALSE(ImagePattern::parse("plain.png"));
+        CHECK_FALSE(ImagePattern::parse("a%s.png"));
+        CHECK_FALSE(ImagePattern::parse("a%d%d.png"));
+        CHECK_FALSE(ImagePattern::parse("a%5d.png"));
+        CHECK_FALSE(ImagePattern::parse("a%"));
+    }
+
+    TEST_CASE("displayAvailable follows DISPLAY and WAYLAND_DISPLAY") {
+        const char* oldX = std::getenv("DISPLAY");
+        const char* oldW = std::getenv("WAYLAND_DISPLAY");
+        const std::string savedX = oldX ? oldX : "";
+        const std::string savedW = oldW ? oldW : "";
+
+        ::unsetenv("DISPLAY");
+        ::unsetenv("WAYLAND_DISPLAY");
+        CHECK_FALSE(ng::sink::displayAvailable());
+        ::setenv("DISPLAY", "", 1);
+        CHECK_FALSE(ng::sink::displayAvailable());
+        ::setenv("WAYLAND_DISPLAY", "wayland-0", 1);
+        CHECK(ng::sink::displayAvailable());
+        ::unsetenv("WAYLAND_DISPLAY");
+        ::setenv("DISPLAY", ":0", 1);
+        CHECK(ng::sink::displayAvailable());
+
+        if (oldX)
+            ::setenv("DISPLAY", savedX.c_str(), 1);
+        else
+            ::unsetenv("DISPLAY");
+        if (oldW)
+            ::setenv("WAYLAND_DISPLAY", savedW.c_str(), 1);
+        else
+            ::unsetenv("WAYLAND_DISPLAY");
+    }
+}
