@@ -45,12 +45,13 @@ zmq::socket_type socketType(const Options& o) {
     return send ? zmq::socket_type::req : zmq::socket_type::rep;
 }
 
-int runSender(zmq::socket_t& socket, const Options& o) {
-    std::vector<std::uint8_t> buffer(o.bytes, 0x5a);
+// `buffer` must outlive the socket's context: ZeroMQ's I/O thread reads it until sent.
+int runSender(zmq::socket_t& socket, const Options& o, const std::vector<std::uint8_t>& buffer) {
     zmq::message_t reply;
     for (long long i = 0; i < o.count; ++i) {
         // Zero-copy: ZeroMQ sends straight from `buffer`; nothing frees it.
-        zmq::message_t message(buffer.data(), buffer.size(), [](void*, void*) {});
+        zmq::message_t message(const_cast<std::uint8_t*>(buffer.data()), buffer.size(),
+                               [](void*, void*) {});
         socket.send(message, zmq::send_flags::none);
         if (o.pattern == "reqrep") (void)socket.recv(reply);
     }
@@ -78,6 +79,7 @@ int runReceiver(zmq::socket_t& socket, const Options& o) {
 
 int main(int argc, char** argv) {
     const Options o = parse(argc, argv);
+    const std::vector<std::uint8_t> buffer(o.role == "send" ? o.bytes : 0, 0x5a);
     zmq::context_t context(1);
     zmq::socket_t socket(context, socketType(o));
     socket.set(zmq::sockopt::linger, -1);  // the sender's last messages must arrive
@@ -86,5 +88,5 @@ int main(int argc, char** argv) {
         return runReceiver(socket, o);
     }
     socket.connect(o.endpoint);
-    return runSender(socket, o);
+    return runSender(socket, o, buffer);
 }

@@ -1,0 +1,268 @@
+#!/usr/bin/env python3
+"""ngsend -> ngrecv against a bare ZeroMQ ceiling, interleaved in one run (see scripts/bench).
+
+Every combination of pattern, size and protocol runs the ceiling and the tools alternately
+(A B A B ...), and reports medians, so that the noise of a shared machine hits both alike.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PATTERNS = {"pair": 0, "reqrep": 1, "pushpull": 3}
+SIZES = [(640, 480), (1280, 720), (1920, 1080)]
+PROTOCOLS = ["tcp", "ipc"]
+# Frames per run: about a second of traffic at the ceiling's rate on this kind of machine.
+FRAMES = {(640, 480): 3000, (1280, 720): 1500, (1920, 1080): 800}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Process:
+    """A child whose rusage (CPU time, peak RSS) is collected with wait4."""
+
+    def __init__(self, cmd, workdir, name):
+        self.out = open(Path(workdir) / f"{name}.out", "w+")
+        self.err = open(Path(workdir) / f"{name}.err", "w+")
+        self.cmd = cmd
+        self.popen = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
+
+    def finish(self, timeout):
+        killer = threading.Timer(timeout, self.popen.kill)
+        killer.start()
+        _, status, usage = os.wait4(self.popen.pid, 0)
+        killer.cancel()
+        self.popen.returncode = os.waitstatus_to_exitcode(status)
+        self.out.seek(0)
+        self.err.seek(0)
+        self.stdout, self.stderr = self.out.read(), self.err.read()
+        self.out.close()
+        self.err.close()
+        if self.popen.returncode != 0:
+            raise RuntimeError(f"{' '.join(self.cmd)} exited {self.popen.returncode}:\n{self.stderr}")
+        self.cpu_seconds = usage.ru_utime + usage.ru_stime
+        self.peak_rss_mb = usage.ru_maxrss / 1024.0
+        return self
+
+
+def endpoint_args(protocol, workdir):
+    if protocol == "tcp":
+        return ["-a", "127.0.0.1", "-p", str(free_port())]
+    return ["--protocol", "ipc", "-a", str(Path(workdir) / f"bench-{time.monotonic_ns()}.sock")]
+
+
+def endpoint_url(args):
+    if args[0] == "--protocol":
+        return "ipc://" + args[3]
+    return f"tcp://127.0.0.1:{args[3]}"
+
+
+def measure(recv, send, frames, frame_bytes, workdir, timeout=120):
+    recv_proc = Process(recv, workdir, "recv")
+    time.sleep(0.05)  # let the receiver bind; the sender would retry anyway
+    send_proc = Process(send, workdir, "send")
+    send_proc.finish(timeout)
+    recv_proc.finish(timeout)
+    return recv_proc, send_proc
+
+
+def run_ceiling(binary, pattern, protocol, size, frames, workdir):
+    frame_bytes = size[0] * size[1] * 3
+    url = endpoint_url(endpoint_args(protocol, workdir))
+    recv, send = measure([binary, "recv", pattern, url, str(frame_bytes), str(frames)],
+                         [binary, "send", pattern, url, str(frame_bytes), str(frames)],
+                         frames, frame_bytes, workdir)
+    result = json.loads(recv.stdout)
+    return figures(result["fps"], frame_bytes, frames, send, recv)
+
+
+def run_tools(bindir, pattern, protocol, size, frames, workdir, extra_send=(), fps="0"):
+    frame_bytes = size[0] * size[1] * 3
+    endpoint = endpoint_args(protocol, workdir)
+    summary = Path(workdir) / "summary.json"
+    common = ["--pattern", str(PATTERNS[pattern]), "-t", "30", "-q"] + endpoint
+    recv, send = measure(
+        [str(bindir / "ngrecv"), "-o", "null", "--summary", str(summary)] + common,
+        [str(bindir / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}", "--fps", fps,
+         "-n", str(frames)] + list(extra_send) + common,
+        frames, frame_bytes, workdir)
+    result = json.loads(summary.read_text())
+    if result["frames"] != frames:
+        raise RuntimeError(f"ngrecv got {result['frames']} of {frames} frames")
+    row = figures(result["fps"], frame_bytes, frames, send, recv)
+    row["latency_ms"] = result.get("latency_ms")
+    return row
+
+
+def figures(fps, frame_bytes, frames, send, recv):
+    return {
+        "fps": fps,
+        "mb_per_s": fps * frame_bytes / 1e6,
+        "send_cpu_us_per_frame": send.cpu_seconds / frames * 1e6,
+        "recv_cpu_us_per_frame": recv.cpu_seconds / frames * 1e6,
+        "send_peak_rss_mb": send.peak_rss_mb,
+        "recv_peak_rss_mb": recv.peak_rss_mb,
+    }
+
+
+def median_row(rows):
+    keys = [k for k in rows[0] if isinstance(rows[0][k], (int, float))]
+    return {k: statistics.median(r[k] for r in rows) for k in keys}
+
+
+def throughput(args, workdir):
+    results = []
+    for size in args.sizes:
+        for protocol in args.protocols:
+            for pattern in args.patterns:
+                frames = args.frames or FRAMES.get(size, 1000)
+                ceiling, tools = [], []
+                for _ in range(args.repeat):  # interleaved: A B A B ...
+                    ceiling.append(run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir))
+                    tools.append(run_tools(args.bin, pattern, protocol, size, frames, workdir))
+                c, t = median_row(ceiling), median_row(tools)
+                row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
+                       "frames": frames, "repeat": args.repeat, "ceiling": c, "ng": t,
+                       "ratio": t["fps"] / c["fps"] if c["fps"] else 0.0}
+                print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
+                      f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
+                results.append(row)
+    return results
+
+
+def latency(args, workdir):
+    frames = 30 if args.smoke else 300
+    rows = [run_tools(args.bin, "pair", "tcp", (640, 480), frames, workdir, fps="30")
+            for _ in range(args.repeat)]
+    p50 = statistics.median(r["latency_ms"]["p50"] for r in rows)
+    p99 = statistics.median(r["latency_ms"]["p99"] for r in rows)
+    return {"pattern": "pair", "protocol": "tcp", "size": "640x480", "fps": 30,
+            "frames": frames, "p50_ms": p50, "p99_ms": p99}
+
+
+def startup(args, workdir):
+    out = {}
+    for tool in ("ngsend", "ngrecv"):
+        times = []
+        for _ in range(5 if args.smoke else 30):
+            t0 = time.perf_counter()
+            subprocess.run([str(args.bin / tool), "--version"], check=True, capture_output=True)
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{tool}_version_ms"] = statistics.median(times)
+    # What a plain `ngrecv -o null` / `ngsend -s test` maps: never videoio or highgui.
+    for tool, cmd in (("ngrecv", ["-o", "null"]), ("ngsend", ["-s", "test"])):
+        proc = subprocess.Popen([str(args.bin / tool), *cmd, "-t", "2", "-q", "-a", "127.0.0.1",
+                                 "-p", str(free_port())],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+        maps = Path(f"/proc/{proc.pid}/maps").read_text()
+        status = Path(f"/proc/{proc.pid}/status").read_text()
+        proc.kill()
+        proc.wait()
+        libraries = {line.split()[-1] for line in maps.splitlines() if ".so" in line}
+        out[f"{tool}_shared_libraries"] = len(libraries)
+        out[f"{tool}_loads_videoio_or_highgui"] = any(
+            "videoio" in lib or "highgui" in lib for lib in libraries)
+        rss = [l for l in status.splitlines() if l.startswith("VmRSS")][0].split()[1]
+        out[f"{tool}_idle_rss_mb"] = int(rss) / 1024.0
+    return out
+
+
+def machine():
+    model = "unknown"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    return {"cores": os.cpu_count(), "cpu": model, "kernel": platform.release()}
+
+
+def table(results):
+    lines = ["| size | proto | pattern | ng fps | ceiling fps | ratio | ng MB/s | send CPU µs/frame | "
+             "recv CPU µs/frame | send peak RSS MB | recv peak RSS MB |",
+             "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results:
+        t, c = r["ng"], r["ceiling"]
+        lines.append(
+            f"| {r['size']} | {r['protocol']} | {r['pattern']} | {t['fps']:.0f} | {c['fps']:.0f} | "
+            f"{r['ratio']:.2f} | {t['mb_per_s']:.0f} | {t['send_cpu_us_per_frame']:.0f} "
+            f"(ceiling {c['send_cpu_us_per_frame']:.0f}) | {t['recv_cpu_us_per_frame']:.0f} "
+            f"(ceiling {c['recv_cpu_us_per_frame']:.0f}) | {t['send_peak_rss_mb']:.1f} | "
+            f"{t['recv_peak_rss_mb']:.1f} (ceiling {c['recv_peak_rss_mb']:.1f}) |")
+    return "\n".join(lines)
+
+
+def report(data):
+    lat, start = data["latency"], data["startup"]
+    return "\n".join([
+        table(data["throughput"]),
+        "",
+        f"Latency, capture to receive, {lat['size']} {lat['pattern']}/{lat['protocol']} paced at "
+        f"{lat['fps']} fps: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms",
+        f"Start-up: ngsend --version {start['ngsend_version_ms']:.1f} ms, ngrecv --version "
+        f"{start['ngrecv_version_ms']:.1f} ms; idle RSS ngsend -s test "
+        f"{start['ngsend_idle_rss_mb']:.1f} MB ({start['ngsend_shared_libraries']} libraries), "
+        f"ngrecv -o null {start['ngrecv_idle_rss_mb']:.1f} MB "
+        f"({start['ngrecv_shared_libraries']} libraries); videoio/highgui loaded: "
+        f"ngsend {start['ngsend_loads_videoio_or_highgui']}, "
+        f"ngrecv {start['ngrecv_loads_videoio_or_highgui']}",
+    ])
+
+
+def write_markdown(data, path):
+    m = data["machine"]
+    path.write_text(
+        "# Benchmarks\n\n"
+        "Written by `scripts/bench` (do not edit by hand). The ceiling is `bench/zmq_ceiling`, a "
+        "bare cppzmq sender and receiver moving one frame's bytes zero-copy from one buffer. Each "
+        "row is the median of interleaved runs (ceiling, tools, ceiling, tools, ...); the tools are "
+        "`ngsend -s test --fps 0` into `ngrecv -o null`. CPU is user+system seconds per frame; RSS "
+        "is the peak resident set.\n\n"
+        f"Run on {data['date']}: {m['cores']} cores, {m['cpu']}, Linux {m['kernel']}.\n\n"
+        + report(data) + "\n")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bin", type=Path, required=True, help="folder with ngsend and ngrecv")
+    parser.add_argument("--smoke", action="store_true", help="tiny counts; keeps the harness working")
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--frames", type=int, default=0, help="frames per run (0 = by size)")
+    parser.add_argument("--json", type=Path, help="where to write the JSON results")
+    parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    args = parser.parse_args()
+    args.bin = args.bin.resolve()
+    args.ceiling = str(args.bin / "zmq_ceiling")
+    args.sizes, args.protocols, args.patterns = SIZES, PROTOCOLS, list(PATTERNS)
+    if args.smoke:
+        args.sizes, args.repeat, args.frames = [(320, 240)], 1, 30
+        args.no_docs = True
+    with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+        data = {"date": datetime.date.today().isoformat(), "machine": machine(),
+                "throughput": throughput(args, workdir), "latency": latency(args, workdir),
+                "startup": startup(args, workdir)}
+    print(report(data))
+    json_path = args.json or args.bin.parent / "bench.json"
+    json_path.write_text(json.dumps(data, indent=2) + "\n")
+    print(f"\nJSON: {json_path}", file=sys.stderr)
+    if not args.no_docs:
+        write_markdown(data, REPO / "docs" / "benchmarks.md")
+        print("docs/benchmarks.md updated", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

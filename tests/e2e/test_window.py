@@ -1,0 +1,142 @@
+"""Proves -o window shows the received frame 1:1 on an X display (Xvfb), and that without a display ngrecv only counts."""
+import os
+import signal
+import time
+
+import numpy as np
+
+import ngtest
+
+SCREEN_W, SCREEN_H = 1280, 720
+IMG_W, IMG_H = 160, 120
+
+
+def start_xvfb(workdir):
+    """Starts Xvfb on a free display number; returns (proc, ':N')."""
+    ngtest.require_tool("Xvfb")
+    # Numbers well above the usual :0/:99 of desktops and xvfb-run; a number in use makes
+    # Xvfb exit at once, and then the next one is tried.
+    first = 200 + os.getpid() % 500
+    xvfb = None
+    for number in range(first, first + 20):
+        if os.path.exists(f"/tmp/.X{number}-lock") or os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            continue
+        xvfb = ngtest.launch(["Xvfb", f":{number}", "-screen", "0", f"{SCREEN_W}x{SCREEN_H}x24",
+                              "-nolisten", "tcp"], workdir)
+        socket_path = f"/tmp/.X11-unix/X{number}"
+        ngtest.wait_until(lambda: os.path.exists(socket_path) or xvfb.popen.poll() is not None,
+                          15, "Xvfb to start")
+        if xvfb.popen.poll() is None:
+            return xvfb, f":{number}"
+    raise AssertionError("Xvfb did not start on any display number\n"
+                         + (xvfb.describe() if xvfb else "every number was taken"))
+
+
+def stop_xvfb(xvfb):
+    # SIGTERM lets Xvfb remove its socket and lock file.
+    xvfb.send_signal(signal.SIGTERM)
+    xvfb.wait(timeout=10)
+
+
+def distinctive_image():
+    """8x8-pixel blocks of seeded random colours (BGR): unlike anything a toolkit draws."""
+    blocks = ngtest.seeded_image(77, (IMG_H // 8, IMG_W // 8, 3))
+    return np.repeat(np.repeat(blocks, 8, axis=0), 8, axis=1)
+
+
+def screenshot(display):
+    """The whole screen as BGR pixels, through ffmpeg's x11grab."""
+    out = ngtest.run(["ffmpeg", "-v", "error", "-f", "x11grab", "-video_size",
+                      f"{SCREEN_W}x{SCREEN_H}", "-i", display, "-frames:v", "1", "-f", "rawvideo",
+                      "-pix_fmt", "bgr24", "-"], text=False)
+    assert out.returncode == 0, f"x11grab failed: {out.stderr.decode(errors='replace')}"
+    return np.frombuffer(out.stdout, dtype=np.uint8).reshape(SCREEN_H, SCREEN_W, 3)
+
+
+def locate(screen, image):
+    """(mean abs diff, y, x) of the best place of `image` in `screen`, or None."""
+    h, w = image.shape[:2]
+    sh, sw = screen.shape[:2]
+    s = screen.astype(np.int16)
+    ok = np.ones((sh - h + 1, sw - w + 1), dtype=bool)
+    # Candidates: offsets where the centres of a few blocks match within a tolerance.
+    for by, bx in ((4, 4), (4, w - 4), (h - 4, 4), (h // 2 + 4, w // 2 + 4), (h - 4, w - 4)):
+        want = image[by, bx].astype(np.int16)
+        region = s[by:by + sh - h + 1, bx:bx + sw - w + 1]
+        ok &= (np.abs(region - want).max(axis=2) <= 6)
+    best = None
+    for y, x in zip(*np.nonzero(ok)):
+        diff = np.abs(s[y:y + h, x:x + w] - image.astype(np.int16)).mean()
+        if best is None or diff < best[0]:
+            best = (diff, int(y), int(x))
+    return best
+
+
+def check_window_shows_frame(workdir):
+    ngtest.require_tool("ffmpeg")
+    if b"x11grab" not in ngtest.run(["ffmpeg", "-hide_banner", "-devices"], text=False).stdout:
+        raise ngtest.Skip("ffmpeg has no x11grab device")
+    xvfb, display = start_xvfb(workdir)
+    try:
+        show_and_find(workdir, display)
+    finally:
+        stop_xvfb(xvfb)
+
+
+def show_and_find(workdir, display):
+    image = distinctive_image()
+    img_path = os.path.join(workdir, "still.png")
+    ngtest.write_png(img_path, image[..., ::-1])
+
+    port = ngtest.free_port()
+    summary = os.path.join(workdir, "recv.json")
+    recv = ngtest.ngrecv(["-o", "window", "-a", "127.0.0.1", "-p", port, "-t", "10",
+                          "--summary", summary], workdir, env={"DISPLAY": display})
+    ngtest.wait_listening(recv)
+    send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", "-a", "127.0.0.1", "-p", port,
+                          "-t", "5"], workdir)
+    # The window needs a moment to appear and paint; look a few times before failing.
+    found = None
+    deadline = time.monotonic() + 12
+    time.sleep(1.5)
+    while time.monotonic() < deadline:
+        assert recv.popen.poll() is None, "ngrecv ended early\n" + recv.describe()
+        found = locate(screenshot(display), image)
+        if found and found[0] < 3:
+            break
+        time.sleep(1)
+    assert found and found[0] < 3, (f"frame not found 1:1 on screen (best match: {found})\n"
+                                    + recv.describe())
+
+    # SIGINT makes ngsend send the terminate message; both end cleanly.
+    send.send_signal(signal.SIGINT)
+    ngtest.expect_exit(send, 0, timeout=10)
+    ngtest.expect_exit(recv, 0, timeout=10)
+    s = ngtest.read_summary(summary)
+    assert s["frames"] > 0 and s["terminated"] is True, s
+    assert (s["width"], s["height"]) == (IMG_W, IMG_H), s
+
+
+def check_default_output_without_display(workdir):
+    # No DISPLAY: the default output is null, which writes nothing and counts frames.
+    cwd = os.path.join(workdir, "cwd")
+    os.makedirs(cwd)
+    port = ngtest.free_port()
+    summary = os.path.join(workdir, "recv.json")
+    no_display = {"DISPLAY": None, "WAYLAND_DISPLAY": None}
+    recv = ngtest.ngrecv(["-a", "127.0.0.1", "-p", port, "-t", "10", "--summary", summary],
+                         workdir, env=no_display, cwd=cwd)
+    ngtest.wait_listening(recv)
+    send = ngtest.ngsend(["-s", "test", "--size", "96x64", "--fps", "0", "-n", "25",
+                          "-a", "127.0.0.1", "-p", port, "-t", "5"], workdir, env=no_display)
+    ngtest.expect_exit(send, 0)
+    ngtest.expect_exit(recv, 0)
+    s = ngtest.read_summary(summary)
+    assert s["frames"] == 25, s
+    assert s["outputs"] == ["null"], s
+    assert os.listdir(cwd) == [], f"ngrecv wrote files: {os.listdir(cwd)}"
+    assert recv.stdout() == "", f"ngrecv wrote to stdout: {recv.stdout()[:200]!r}"
+
+
+if __name__ == "__main__":
+    ngtest.main(globals())
