@@ -3,7 +3,7 @@
 
 #include <cstdio>
 #include <cctype>
-#include <regex>
+#include <algorithm>
 
 #include <CLI/CLI.hpp>
 
@@ -23,13 +23,28 @@ struct Verbosity {
     int quiet = 0;
 };
 
+// Parses "WIDTHxHEIGHT" (1..16384 each); false when `text` is not such a size.
+bool parseSize(const std::string& text, int& width, int& height) {
+    const auto x = text.find_first_of("xX");
+    if (x == std::string::npos || x == 0 || x + 1 >= text.size() || x > 5 ||
+        text.size() - x - 1 > 5) {
+        return false;
+    }
+    const std::string w = text.substr(0, x), h = text.substr(x + 1);
+    const auto digits = [](const std::string& s) {
+        return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!digits(w) || !digits(h)) return false;
+    width = std::stoi(w);
+    height = std::stoi(h);
+    return width > 0 && height > 0 && width <= 16384 && height <= 16384;
+}
+
 CLI::Validator sizeValidator() {
     return CLI::Validator(
         [](std::string& value) -> std::string {
-            static const std::regex kSize(R"((\d{1,5})[xX](\d{1,5}))");
-            std::smatch m;
-            if (!std::regex_match(value, m, kSize) || std::stoi(m[1]) == 0 ||
-                std::stoi(m[2]) == 0) {
+            int width = 0, height = 0;
+            if (!parseSize(value, width, height)) {
                 return "'" + value + "' is not a size: use WIDTHxHEIGHT, e.g. 1280x720";
             }
             return "";
@@ -148,12 +163,6 @@ ParseResult runParser(CLI::App& app, int argc, char** argv,
         return {false, kExitUsage};
     }
     return {true, kExitOk};
-}
-
-void parseSize(const std::string& text, int& width, int& height) {
-    const auto x = text.find_first_of("xX");
-    width = std::stoi(text.substr(0, x));
-    height = std::stoi(text.substr(x + 1));
 }
 
 }  // namespace

@@ -64,8 +64,9 @@ SendOutcome sendFrames(transport::FrameSender& sender, BoundedQueue<Frame>& queu
                 continue;
             }
             std::optional<wire::Reply> reply = sender.send(*frame, message);
+            if (!reply) break;  // a signal cut the send short: the frame did not go out
             stats.addFrame(frame->bytes());
-            if (reply) printReply(*reply);
+            printReply(*reply);
         }
     } catch (...) {
         outcome.failure = std::current_exception();

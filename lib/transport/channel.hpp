@@ -40,7 +40,9 @@ public:
     // `data` as the "data" field), then prefix + pixels as one part, zero-copy when
     // frame.headroom allows. In patterns 0 and 1 waits for the receiver's answer and returns
     // it. Throws TimeoutError when the peer does not take or answer the frame in time,
-    // ProtocolError when the answer is malformed. Returns nullopt if `stop` was raised.
+    // ProtocolError when the answer is malformed. Returns nullopt only when `stop` was
+    // raised before the frame went out. A sent frame whose answer is not awaited (patterns
+    // 2 and 3, or a stop during the wait) returns an empty Reply{}.
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
 
     // Ends the stream: sends {"terminate": true}; in patterns 0 and 1 waits (bounded by

@@ -1,0 +1,307 @@
+// FrameSender: sends frames zero-copy, waits for NetGear_Async's per-frame answers, ends streams.
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+#include <thread>
+
+#include "core/errors.hpp"
+#include "transport/channel.hpp"
+#include "transport/ipc_path.hpp"
+#include "transport/zmq_socket.hpp"
+
+namespace ng::transport {
+
+using detail::Deadline;
+using detail::WaitResult;
+
+namespace {
+
+// After a stop request (the first Ctrl-C asks for a clean end) the end-of-stream message
+// is still worth delivering, but only for this long: the user is waiting.
+constexpr Millis kStopGrace{1000};
+
+// PUB/SUB: how often, and how far apart, the end-of-stream message is published.
+constexpr int kPubTerminateCopies = 3;
+constexpr Millis kPubTerminateGap{50};
+// Long enough for the last frame and the end-of-stream copies to reach a subscriber.
+constexpr Millis kPubLinger{1000};
+
+// Called by libzmq, on its I/O thread, when a zero-copy message no longer needs the
+// frame's buffer: drops the reference that kept the buffer alive until then.
+void releaseOwner(void* /*data*/, void* hint) {
+    delete static_cast<std::shared_ptr<const void>*>(hint);
+}
+
+// The time ending a stream may take: the timeout, cut to kStopGrace by a stop request.
+// Ending cleanly is worth a moment even after the first Ctrl-C, but the user is waiting.
+class EndingBudget {
+public:
+    EndingBudget(Millis timeout, const std::atomic<bool>& stop)
+        : deadline_(Deadline::forTimeout(timeout)), stop_(&stop) {}
+
+    // Runs `operation(deadline, stopFlag)`, a stop-aware wait, within the budget.
+    template <typename Operation>
+    WaitResult wait(Operation operation) {
+        for (;;) {
+            const WaitResult result = operation(deadline_, stop_);
+            if (result != WaitResult::Stopped) return result;
+            deadline_ = deadline_.earliest(Deadline::after(kStopGrace));
+            stop_ = nullptr;
+        }
+    }
+
+private:
+    Deadline deadline_;
+    const std::atomic<bool>* stop_;
+};
+
+zmq::message_t messageOf(const wire::Bytes& bytes) {
+    return zmq::message_t(bytes.data(), bytes.size());
+}
+
+// Part 2 of a frame message: the ndarray prefix directly followed by the pixels.
+zmq::message_t pixelPart(const Frame& frame) {
+    const wire::NdarrayPrefix prefix = wire::encodeNdarrayPrefix(frame.shape);
+    const std::size_t pixelBytes = frame.bytes();
+    // Without an owner nothing would keep the pixels alive once send() returns, so the
+    // zero-copy path needs one as much as it needs the headroom.
+    if (frame.owner && frame.headroom >= prefix.size) {
+        // Frame::headroom promises these bytes are writable and this frame's own, reserved
+        // for this prefix, so casting the const away is sound. Copies of the frame share
+        // the buffer, and every send of it writes the same bytes there.
+        auto* start = const_cast<std::uint8_t*>(frame.pixels) - prefix.size;
+        std::memcpy(start, prefix.bytes.data(), prefix.size);
+        auto keepAlive = std::make_unique<std::shared_ptr<const void>>(frame.owner);
+        zmq::message_t part(start, prefix.size + pixelBytes, releaseOwner, keepAlive.get());
+        static_cast<void>(keepAlive.release());  // the message owns it now
+        return part;
+    }
+    zmq::message_t part(prefix.size + pixelBytes);
+    auto* out = static_cast<std::uint8_t*>(part.data());
+    std::memcpy(out, prefix.bytes.data(), prefix.size);
+    if (pixelBytes != 0) std::memcpy(out + prefix.size, frame.pixels, pixelBytes);
+    return part;
+}
+
+}  // namespace
+
+struct FrameSender::Impl {
+    Impl(const ChannelConfig& cfg, const std::atomic<bool>& stopFlag)
+        : config(cfg),
+          stop(stopFlag),
+          socket(detail::openSocket(context, config, detail::Role::Sender)),
+          endpoint(detail::actualEndpoint(socket, config.endpoint)) {
+        ipcFile.arm(config.endpoint);
+    }
+
+    std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
+    std::optional<std::string> terminate();
+
+    std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data) const;
+    std::optional<wire::Reply> awaitAnswer(std::uint64_t seq);
+    wire::Reply decodeAnswer(const std::vector<zmq::message_t>& answer) const;
+    bool awaitSubscriber();
+    void publishTerminate();
+    std::optional<std::string> awaitTerminateAck(EndingBudget& budget);
+    Millis flushLinger() const;
+
+    ChannelConfig config;
+    const std::atomic<bool>& stop;
+    // Destruction runs upwards: the socket closes, the context ends (closing the
+    // listener), and only then can the ipc socket file go.
+    detail::IpcFileRemover ipcFile;
+    zmq::context_t context;
+    zmq::socket_t socket;
+    std::string endpoint;
+    bool terminated = false;
+    bool subscribed = false;  // PUB/SUB: a subscriber has joined
+};
+
+std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
+                                                   const wire::DataValue& data) {
+    if (terminated) throw std::logic_error("FrameSender::send() after terminate()");
+    if (frame.empty()) throw std::logic_error("FrameSender::send() of a frame without pixels");
+
+    if (config.pattern == Pattern::PubSub && !subscribed) {
+        if (!awaitSubscriber()) return std::nullopt;
+        subscribed = true;
+    }
+    std::vector<zmq::message_t> message = frameMessage(frame, data);
+    switch (detail::sendMessage(socket, message, Deadline::forTimeout(config.timeout), &stop)) {
+        case WaitResult::Stopped:
+            return std::nullopt;
+        case WaitResult::Expired:
+            throw TimeoutError(fmt::format(
+                "no receiver at {} took a frame within {}: is ngrecv running there with the same "
+                "--pattern ({})?",
+                endpoint, detail::formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+        case WaitResult::Ready:
+            break;
+    }
+    if (!answersEachFrame(config.pattern)) return wire::Reply{};
+    return awaitAnswer(frame.seq);
+}
+
+std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
+                                                            const wire::DataValue& data) const {
+    wire::Header header;
+    header.biMode = config.bidirectional;
+    header.data = data;
+    header.seq = frame.seq;
+    header.captureTimeUs = frame.captureTimeUs;
+    std::vector<zmq::message_t> message;
+    message.push_back(messageOf(wire::encodeFrameHeader(header)));
+    message.push_back(pixelPart(frame));
+    return message;
+}
+
+std::optional<wire::Reply> FrameSender::Impl::awaitAnswer(std::uint64_t seq) {
+    std::vector<zmq::message_t> answer;
+    switch (detail::receiveMessage(socket, answer, Deadline::forTimeout(config.timeout), &stop)) {
+        case WaitResult::Stopped:
+            return wire::Reply{};  // the frame went out; only its answer was not awaited
+        case WaitResult::Expired:
+            throw TimeoutError(fmt::format(
+                "the receiver at {} did not answer frame {} within {}: did it stop, stall or "
+                "restart?",
+                endpoint, seq, detail::formatSeconds(config.timeout)));
+        case WaitResult::Ready:
+            break;
+    }
+    return decodeAnswer(answer);
+}
+
+wire::Reply FrameSender::Impl::decodeAnswer(const std::vector<zmq::message_t>& answer) const {
+    wire::Reply reply = wire::decodeReply(detail::viewOf(answer.front()));
+    if (reply.kind != wire::Reply::Kind::Ndarray) return reply;
+
+    if (answer.size() != 2) {
+        throw ProtocolError(fmt::format(
+            "the receiver answered with a frame in {} part(s) instead of 2", answer.size()));
+    }
+    // Reply carries no pixels: validate the frame and say what it was.
+    const wire::NdarrayView ndarray =
+        wire::decodeNdarray(detail::viewOf(answer[1]), config.maxFrameBytes);
+    const FrameShape& s = ndarray.shape;
+    reply.data.kind = wire::DataValue::Kind::Other;
+    reply.data.pythonType = "ndarray";
+    // Shaped as on the wire: grayscale is HxW.
+    reply.data.text = s.channels == 1
+                          ? fmt::format("<ndarray {}x{}>", s.height, s.width)
+                          : fmt::format("<ndarray {}x{}x{}>", s.height, s.width, s.channels);
+    return reply;
+}
+
+// Closing waits this long for queued frames to reach the receiver. The reference closed
+// with 0 here and lost the tail of every PUSH stream.
+Millis FrameSender::Impl::flushLinger() const {
+    if (stop) return kStopGrace;
+    return config.timeout.count() == 0 ? Millis{-1} : config.timeout;
+}
+
+std::optional<std::string> FrameSender::Impl::terminate() {
+    if (terminated) return std::nullopt;
+    terminated = true;
+
+    if (config.pattern == Pattern::PubSub) {
+        publishTerminate();
+        // A subscriber leaves at the first copy; the copies it never read would otherwise
+        // hold the close for the whole linger, waiting for a reconnect that never comes.
+        const Millis linger = flushLinger();
+        detail::setLinger(socket, linger.count() < 0 ? kPubLinger : std::min(linger, kPubLinger));
+        return std::nullopt;
+    }
+
+    EndingBudget budget(config.timeout, stop);
+    std::vector<zmq::message_t> message;
+    message.push_back(messageOf(wire::encodeTerminate()));
+    const WaitResult sent = budget.wait([&](const Deadline& d, const std::atomic<bool>* s) {
+        return detail::sendMessage(socket, message, d, s);
+    });
+    if (sent != WaitResult::Ready) {
+        // Nobody takes messages, so there is nothing to flush: the linger stays 0.
+        spdlog::warn(
+            "no receiver at {} took the end-of-stream message; it stops at its own "
+            "timeout",
+            endpoint);
+        return std::nullopt;
+    }
+    detail::setLinger(socket, flushLinger());
+    if (!answersEachFrame(config.pattern)) return std::nullopt;
+    return awaitTerminateAck(budget);
+}
+
+// A publisher drops whatever it sends before a subscription reaches it (ZeroMQ's "slow
+// joiner"), which lost whole short streams. So the first frame waits for one subscriber,
+// within the timeout. False when a stop request ended the wait.
+bool FrameSender::Impl::awaitSubscriber() {
+    std::vector<zmq::message_t> subscription;
+    switch (detail::receiveMessage(socket, subscription, Deadline::forTimeout(config.timeout),
+                                   &stop)) {
+        case WaitResult::Stopped:
+            return false;
+        case WaitResult::Expired:
+            throw TimeoutError(fmt::format(
+                "no subscriber joined {} within {}: is ngrecv --pattern 2 running there?",
+                endpoint, detail::formatSeconds(config.timeout)));
+        case WaitResult::Ready:
+            break;
+    }
+    spdlog::debug("a subscriber joined {}", endpoint);
+    return true;
+}
+
+// With SNDHWM 1 at the publisher and RCVHWM 1 at the subscriber, the end-of-stream
+// message is dropped when it finds the subscriber's queue still holding the last frame.
+// Published again a little later it finds room; the receiver stops at the first copy and
+// never reads the others. PUB never blocks, so this takes kPubTerminateGap per extra copy.
+void FrameSender::Impl::publishTerminate() {
+    const wire::Bytes bytes = wire::encodeTerminate();
+    for (int copy = 0; copy < kPubTerminateCopies; ++copy) {
+        if (copy != 0) std::this_thread::sleep_for(kPubTerminateGap);
+        std::vector<zmq::message_t> message;
+        message.push_back(messageOf(bytes));
+        detail::sendMessage(socket, message, Deadline::after(Millis{0}), nullptr);
+    }
+}
+
+// The stream has ended whatever happens here, so a missing acknowledgement is only worth
+// a warning.
+std::optional<std::string> FrameSender::Impl::awaitTerminateAck(EndingBudget& budget) {
+    std::vector<zmq::message_t> answer;
+    for (;;) {
+        const WaitResult got = budget.wait([&](const Deadline& d, const std::atomic<bool>* s) {
+            return detail::receiveMessage(socket, answer, d, s);
+        });
+        if (got != WaitResult::Ready) {
+            spdlog::warn("the receiver at {} did not acknowledge the end of the stream", endpoint);
+            return std::nullopt;
+        }
+        try {
+            return wire::decodeTerminateAck(detail::viewOf(answer.front()));
+        } catch (const ProtocolError& e) {
+            // PAIR does not pair answers with requests: the answer to a frame whose wait a
+            // stop request cut short can arrive first. Keep waiting for the acknowledgement.
+            spdlog::debug(
+                "skipped an answer while waiting for the end-of-stream "
+                "acknowledgement: {}",
+                e.what());
+        }
+    }
+}
+
+FrameSender::FrameSender(const ChannelConfig& config, const std::atomic<bool>& stop)
+    : impl_(std::make_unique<Impl>(config, stop)) {}
+
+FrameSender::~FrameSender() = default;
+
+std::optional<wire::Reply> FrameSender::send(const Frame& frame, const wire::DataValue& data) {
+    return impl_->send(frame, data);
+}
+
+std::optional<std::string> FrameSender::terminate() { return impl_->terminate(); }
+
+std::string FrameSender::endpoint() const { return impl_->endpoint; }
+
+}  // namespace ng::transport

@@ -1,0 +1,81 @@
+// Internal to transport: socket set-up per pattern and role, and stop-aware bounded waits.
+#pragma once
+
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+#include <zmq.hpp>
+
+#include "core/bytes.hpp"
+#include "core/clock.hpp"
+#include "transport/channel.hpp"
+
+namespace ng::transport::detail {
+
+// Which end of a NetGear_Async pattern a socket plays.
+enum class Role { Sender, Receiver };
+
+// The longest a single poll blocks, so a raised stop flag is noticed within this time.
+inline constexpr Millis kPollSlice{100};
+
+// A point in time after which a wait gives up, or none (wait forever).
+class Deadline {
+public:
+    static Deadline never() { return Deadline{}; }
+    // A wait too long for the clock to represent (Millis::max()) never ends.
+    static Deadline after(Millis wait);
+    // --timeout semantics: 0 waits forever.
+    static Deadline forTimeout(Millis timeout) {
+        return timeout.count() == 0 ? never() : after(timeout);
+    }
+
+    bool passed() const { return at_ && SteadyClock::now() >= *at_; }
+    // How long the next poll may block: at most `slice`, never past the deadline.
+    Millis nextSlice(Millis slice) const;
+    Deadline earliest(const Deadline& other) const;
+
+private:
+    Deadline() = default;
+    explicit Deadline(SteadyClock::time_point at) : at_(at) {}
+    std::optional<SteadyClock::time_point> at_;
+};
+
+enum class WaitResult { Ready, Stopped, Expired };
+
+// Creates the socket `role` uses in config.pattern, sets its options and binds or
+// connects. Throws std::runtime_error naming the endpoint and the likely fix.
+zmq::socket_t openSocket(zmq::context_t& context, const ChannelConfig& config, Role role);
+
+// The endpoint as it is really bound (with the port chosen for port 0), or the URL
+// connected to.
+std::string actualEndpoint(zmq::socket_t& socket, const Endpoint& endpoint);
+
+// Polls for `events` (ZMQ_POLLIN / ZMQ_POLLOUT) in short slices until they are ready, the
+// deadline passes, or *stop is raised (`stop` may be null: not interruptible). Events that
+// are ready at once count even when stop is raised. A signal interrupting the poll (EINTR)
+// only means "not yet".
+WaitResult waitFor(zmq::socket_t& socket, short events, const Deadline& deadline,
+                   const std::atomic<bool>* stop);
+
+// Sends the parts as one message. Only the first part waits for room: once libzmq has
+// admitted it, it admits the rest at once, so a message is never abandoned half-sent.
+WaitResult sendMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
+                       const Deadline& deadline, const std::atomic<bool>* stop);
+
+// Receives one whole message (all its parts) into `parts`.
+WaitResult receiveMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
+                          const Deadline& deadline, const std::atomic<bool>* stop);
+
+// Sets ZMQ_LINGER: how long closing the socket may take to flush queued messages;
+// a negative value waits until they are all delivered.
+void setLinger(zmq::socket_t& socket, Millis linger);
+
+inline ByteView viewOf(const zmq::message_t& message) {
+    return ByteView(message.data(), message.size());
+}
+
+// "15 s", "0.3 s": durations as messages to the user state them.
+std::string formatSeconds(Millis duration);
+
+}  // namespace ng::transport::detail

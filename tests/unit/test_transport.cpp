@@ -1,0 +1,541 @@
+// Unit tests of the transport: every pattern over tcp and ipc, answers, timeouts and errors.
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+#include <zmq.hpp>
+#include <zmq_addon.hpp>
+
+#include "core/errors.hpp"
+#include "core/frame_pool.hpp"
+#include "transport/channel.hpp"
+
+namespace {
+
+using namespace ng;
+using namespace ng::transport;
+using namespace std::chrono_literals;
+
+const FrameShape kShape{6, 8, 3};
+constexpr Millis kTestTimeout{2000};
+constexpr int kFrames = 20;
+
+std::uint8_t pixelValue(std::uint64_t seq, std::size_t i) {
+    return static_cast<std::uint8_t>(seq * 31 + i * 7 + 1);
+}
+
+void fillPixels(std::uint8_t* pixels, std::uint64_t seq) {
+    for (std::size_t i = 0; i < kShape.bytes(); ++i) pixels[i] = pixelValue(seq, i);
+}
+
+bool hasPixelsOf(const Frame& frame, std::uint64_t seq) {
+    if (frame.shape != kShape || frame.pixels == nullptr) return false;
+    for (std::size_t i = 0; i < kShape.bytes(); ++i) {
+        if (frame.pixels[i] != pixelValue(seq, i)) return false;
+    }
+    return true;
+}
+
+Frame makeFrame(FramePool& pool, std::uint64_t seq) {
+    std::uint8_t* pixels = nullptr;
+    Frame frame = pool.acquire(kShape, pixels);
+    fillPixels(pixels, seq);
+    frame.seq = seq;
+    frame.captureTimeUs = 1'000'000 + static_cast<std::int64_t>(seq);
+    return frame;
+}
+
+std::string uniqueIpcPath() {
+    static int counter = 0;
+    return "/tmp/ng-test-transport-" + std::to_string(::getpid()) + "-" +
+           std::to_string(++counter) + ".sock";
+}
+
+// The binding (receiving) end, on a free local port or a fresh ipc path.
+ChannelConfig receiverConfig(Pattern pattern, Protocol protocol, bool bidirectional = false) {
+    ChannelConfig config;
+    config.pattern = pattern;
+    config.timeout = kTestTimeout;
+    config.bidirectional = bidirectional;
+    config.endpoint.protocol = protocol;
+    config.endpoint.bind = true;
+    config.endpoint.port = 0;
+    config.endpoint.address = protocol == Protocol::Tcp ? "127.0.0.1" : uniqueIpcPath();
+    return config;
+}
+
+int portOf(const std::string& endpoint) {
+    return std::stoi(endpoint.substr(endpoint.rfind(':') + 1));
+}
+
+// The connecting (sending) end for a receiver that bound `bound`.
+ChannelConfig senderConfig(const ChannelConfig& receiver, const std::string& bound) {
+    ChannelConfig config = receiver;
+    config.endpoint.bind = false;
+    if (config.endpoint.protocol == Protocol::Tcp) config.endpoint.port = portOf(bound);
+    return config;
+}
+
+// Calls receive() on its own thread until the end of the stream, an exception or 5 s.
+class ReceiveThread {
+public:
+    explicit ReceiveThread(FrameReceiver& receiver)
+        : thread_([this, &receiver] { run(receiver); }) {}
+    ~ReceiveThread() { join(); }
+    void join() {
+        if (thread_.joinable()) thread_.join();
+    }
+
+    std::vector<Received> events;  // read only after join()
+    std::string error;
+
+private:
+    void run(FrameReceiver& receiver) {
+        const auto end = std::chrono::steady_clock::now() + 5s;
+        try {
+            while (std::chrono::steady_clock::now() < end) {
+                std::optional<Received> event = receiver.receive(50ms);
+                if (!event) continue;
+                events.push_back(std::move(*event));
+                if (events.back().kind == Received::Kind::Terminate) return;
+            }
+        } catch (const std::exception& e) {
+            error = e.what();
+        }
+    }
+
+    std::thread thread_;  // last: starts once the results above exist
+};
+
+std::string plainAck(const std::string& id) { return "Data received on client: " + id + " !"; }
+
+Millis elapsedSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration_cast<Millis>(std::chrono::steady_clock::now() - start);
+}
+
+void runStream(Pattern pattern, Protocol protocol) {
+    const std::string name = patternName(pattern);
+    CAPTURE(name);
+    const std::string protocolName = protocol == Protocol::Tcp ? "tcp" : "ipc";
+    CAPTURE(protocolName);
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    const ChannelConfig config = receiverConfig(pattern, protocol);
+    FrameReceiver receiver(config, stop);
+    const std::string id = receiver.receiverId();
+    FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+    ReceiveThread thread(receiver);
+    // A subscriber only gets what is published after its subscription reached the publisher.
+    if (pattern == Pattern::PubSub) std::this_thread::sleep_for(200ms);
+
+    for (int seq = 0; seq < kFrames; ++seq) {
+        const auto reply = sender.send(makeFrame(pool, seq),
+                                       wire::DataValue::fromText("frame " + std::to_string(seq)));
+        REQUIRE(reply);
+        if (answersEachFrame(pattern)) {
+            CHECK(reply->kind == wire::Reply::Kind::PlainAck);
+            CHECK(reply->plainText == plainAck(id));
+        }
+    }
+    const auto ack = sender.terminate();
+    if (answersEachFrame(pattern)) {
+        REQUIRE(ack);
+        CHECK(*ack == "Client-`" + id + "` successfully terminated!");
+    }
+    thread.join();
+
+    CHECK(thread.error == "");
+    REQUIRE(!thread.events.empty());
+    CHECK(thread.events.back().kind == Received::Kind::Terminate);
+    std::uint64_t next = 0;
+    std::size_t frames = 0;
+    for (const Received& event : thread.events) {
+        if (event.kind == Received::Kind::Terminate) continue;
+        REQUIRE(event.kind == Received::Kind::Frame);
+        const Frame& frame = event.frame;
+        CHECK(frame.seq >= next);  // in order; PUB/SUB may skip
+        CHECK(hasPixelsOf(frame, frame.seq));
+        CHECK(frame.data == "frame " + std::to_string(frame.seq));
+        CHECK(frame.captureTimeUs == 1'000'000 + static_cast<std::int64_t>(frame.seq));
+        CHECK(event.peer == (protocol == Protocol::Tcp ? "127.0.0.1" : ""));
+        if (pattern != Pattern::PubSub) CHECK(frame.seq == next);
+        next = frame.seq + 1;
+        ++frames;
+    }
+    if (pattern == Pattern::PubSub) {
+        CHECK(frames >= 1);  // HWM 1 drops frames by design, never the first
+    } else {
+        CHECK(frames == kFrames);
+    }
+}
+
+}  // namespace
+
+TEST_SUITE("transport") {
+TEST_CASE("endpoint URLs and pattern names") {
+    Endpoint tcp{Protocol::Tcp, "localhost", 5555, false};
+    CHECK(tcp.url() == "tcp://localhost:5555");
+    Endpoint ipc{Protocol::Ipc, "/tmp/x.sock", 5555, true};
+    CHECK(ipc.url() == "ipc:///tmp/x.sock");
+    CHECK(std::string(patternName(Pattern::Pair)) == "PAIR");
+    CHECK(std::string(patternName(Pattern::ReqRep)) == "REQ/REP");
+    CHECK(std::string(patternName(Pattern::PubSub)) == "PUB/SUB");
+    CHECK(std::string(patternName(Pattern::PushPull)) == "PUSH/PULL");
+}
+
+TEST_CASE("every pattern carries frames pixel-exact, in order, then the end of stream") {
+    for (Pattern pattern :
+         {Pattern::Pair, Pattern::ReqRep, Pattern::PubSub, Pattern::PushPull}) {
+        for (Protocol protocol : {Protocol::Tcp, Protocol::Ipc}) runStream(pattern, protocol);
+    }
+}
+
+TEST_CASE("bidirectional mode carries data both ways") {
+    for (Pattern pattern : {Pattern::Pair, Pattern::ReqRep}) {
+        const std::string name = patternName(pattern);
+        CAPTURE(name);
+        std::atomic<bool> stop{false};
+        FramePool pool;
+        int calls = 0;
+        const ChannelConfig config = receiverConfig(pattern, Protocol::Tcp, true);
+        FrameReceiver receiver(config, stop, [&calls] {
+            return wire::DataValue::fromText("pong " + std::to_string(calls++));
+        });
+        FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+        ReceiveThread thread(receiver);
+        for (int seq = 0; seq < 3; ++seq) {
+            const auto reply =
+                sender.send(makeFrame(pool, seq), wire::DataValue::fromText("ping"));
+            REQUIRE(reply);
+            CHECK(reply->kind == wire::Reply::Kind::Data);
+            CHECK(reply->data.text == "pong " + std::to_string(seq));
+        }
+        CHECK(sender.terminate());
+        thread.join();
+        CHECK(thread.error == "");
+        REQUIRE(thread.events.size() == 4);
+        CHECK(thread.events[0].senderBiMode);
+        CHECK(thread.events[0].frame.data == "ping");
+    }
+}
+
+TEST_CASE("a frame sent back in the answer is validated and described") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    zmq::context_t context;
+    zmq::socket_t peer(context, zmq::socket_type::rep);
+    peer.set(zmq::sockopt::linger, 0);
+    peer.bind("tcp://127.0.0.1:*");
+    ChannelConfig config;
+    config.pattern = Pattern::ReqRep;
+    config.timeout = kTestTimeout;
+    config.bidirectional = true;
+    config.endpoint = Endpoint{Protocol::Tcp, "127.0.0.1",
+                               portOf(peer.get(zmq::sockopt::last_endpoint)), false};
+    FrameSender sender(config, stop);
+
+    std::thread answerer([&peer] {
+        std::vector<zmq::message_t> request;
+        if (!zmq::recv_multipart(peer, std::back_inserter(request))) return;
+        // {"return_type": "ndarray", "return_data": nil}, then the frame itself
+        const std::string head = std::string("\x82\xab") + "return_type" + "\xa7" + "ndarray" +
+                                 "\xab" + "return_data" + "\xc0";
+        const FrameShape shape{2, 4, 3};
+        const std::vector<std::uint8_t> pixels(shape.bytes(), 9);
+        const wire::Bytes frame = wire::encodeNdarray(shape, pixels.data());
+        peer.send(zmq::buffer(head), zmq::send_flags::sndmore);
+        peer.send(zmq::buffer(frame), zmq::send_flags::none);
+    });
+    const auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
+    answerer.join();
+    REQUIRE(reply);
+    CHECK(reply->kind == wire::Reply::Kind::Ndarray);
+    CHECK(reply->data.text == "<ndarray 2x4x3>");
+}
+
+TEST_CASE("a failing reply provider still answers the sender before its error goes on") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    const ChannelConfig config = receiverConfig(Pattern::ReqRep, Protocol::Tcp, true);
+    FrameReceiver receiver(
+        config, stop, []() -> wire::DataValue { throw std::runtime_error("stdin closed"); });
+    FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+    ReceiveThread thread(receiver);
+    const auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
+    REQUIRE(reply);
+    CHECK(reply->kind == wire::Reply::Kind::Data);
+    thread.join();
+    CHECK(thread.error == "stdin closed");
+}
+
+TEST_CASE("a bidirectional mismatch is refused, naming the end where it is off") {
+    for (Pattern pattern : {Pattern::Pair, Pattern::ReqRep}) {
+        for (bool receiverOn : {false, true}) {
+            const std::string name = patternName(pattern);
+            CAPTURE(name);
+            CAPTURE(receiverOn);
+            std::atomic<bool> stop{false};
+            FramePool pool;
+            const ChannelConfig config = receiverConfig(pattern, Protocol::Tcp, receiverOn);
+            FrameReceiver receiver(config, stop);
+            ChannelConfig senderSide = senderConfig(config, receiver.endpoint());
+            senderSide.bidirectional = !receiverOn;
+            FrameSender sender(senderSide, stop);
+            ReceiveThread thread(receiver);
+            // The sender still gets an answer rather than waiting out its timeout.
+            const auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
+            REQUIRE(reply);
+            CHECK(reply->kind == wire::Reply::Kind::PlainAck);
+            thread.join();
+            CHECK(thread.error.find(receiverOn ? "off at the sender" : "off here") !=
+                  std::string::npos);
+        }
+    }
+}
+
+TEST_CASE("a malformed message is reported as Invalid and still answered") {
+    std::atomic<bool> stop{false};
+    const ChannelConfig config = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
+    FrameReceiver receiver(config, stop);
+    zmq::context_t context;
+    zmq::socket_t requester(context, zmq::socket_type::req);
+    requester.set(zmq::sockopt::linger, 0);
+    requester.connect(receiver.endpoint());
+
+    requester.send(zmq::str_buffer("not msgpack"), zmq::send_flags::none);
+    auto event = receiver.receive(kTestTimeout);
+    REQUIRE(event);
+    CHECK(event->kind == Received::Kind::Invalid);
+    CHECK(!event->error.empty());
+    zmq::message_t answer;
+    REQUIRE(requester.recv(answer));
+    CHECK(answer.to_string() == plainAck(receiver.receiverId()));
+
+    // A valid header alone: a frame message needs its pixel part too.
+    const wire::Bytes header = wire::encodeFrameHeader(wire::Header{});
+    requester.send(zmq::buffer(header), zmq::send_flags::none);
+    event = receiver.receive(kTestTimeout);
+    REQUIRE(event);
+    CHECK(event->kind == Received::Kind::Invalid);
+    CHECK(event->error.find("part") != std::string::npos);
+    REQUIRE(requester.recv(answer));
+}
+
+TEST_CASE("frames without headroom or owner are copied, with headroom sent zero-copy") {
+    std::atomic<bool> stop{false};
+    const ChannelConfig config = receiverConfig(Pattern::PushPull, Protocol::Tcp);
+    FrameReceiver receiver(config, stop);
+    ReceiveThread thread(receiver);
+    std::atomic<int> released{0};
+    const std::size_t prefixSize = wire::encodeNdarrayPrefix(kShape).size;
+    std::uint8_t* zeroCopyBuffer = nullptr;
+    {
+        FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+
+        Frame bare;  // headroom 0
+        auto storage = std::make_shared<std::vector<std::uint8_t>>(kShape.bytes());
+        fillPixels(storage->data(), 0);
+        bare.shape = kShape;
+        bare.pixels = storage->data();
+        bare.seq = 0;
+        bare.owner = storage;
+        REQUIRE(sender.send(bare, wire::DataValue::none()));
+
+        Frame unowned;  // headroom but no owner to keep the buffer alive: must be copied
+        std::vector<std::uint8_t> local(kWireHeadroom + kShape.bytes(), 0);
+        fillPixels(local.data() + kWireHeadroom, 1);
+        unowned.shape = kShape;
+        unowned.pixels = local.data() + kWireHeadroom;
+        unowned.headroom = kWireHeadroom;
+        unowned.seq = 1;
+        REQUIRE(sender.send(unowned, wire::DataValue::none()));
+        CHECK(local[kWireHeadroom - prefixSize] == 0);  // untouched: the copy path
+
+        Frame owned;  // the zero-copy path: the prefix goes into the headroom
+        zeroCopyBuffer = new std::uint8_t[kWireHeadroom + kShape.bytes()];
+        fillPixels(zeroCopyBuffer + kWireHeadroom, 2);
+        owned.shape = kShape;
+        owned.pixels = zeroCopyBuffer + kWireHeadroom;
+        owned.headroom = kWireHeadroom;
+        owned.seq = 2;
+        owned.owner =
+            std::shared_ptr<std::uint8_t>(zeroCopyBuffer, [&released](std::uint8_t* p) {
+                delete[] p;
+                ++released;
+            });
+        REQUIRE(sender.send(owned, wire::DataValue::none()));
+        CHECK(zeroCopyBuffer[kWireHeadroom - prefixSize] == 0x85);  // a 5-entry fixmap
+        owned = Frame{};
+        CHECK(!sender.terminate());  // PUSH: nothing answers
+    }
+    thread.join();
+    CHECK(thread.error == "");
+    REQUIRE(thread.events.size() == 4);
+    for (std::uint64_t seq = 0; seq < 3; ++seq)
+        CHECK(hasPixelsOf(thread.events[seq].frame, seq));
+    CHECK(released == 1);  // libzmq gave the zero-copy buffer back
+}
+
+TEST_CASE("PUSH delivers every queued frame although the sender closes right after terminate") {
+    // The reference closed with LINGER 0 here and lost the tail of the stream.
+    constexpr int kMany = 150;
+    const FrameShape big{240, 320, 3};
+    std::atomic<bool> stop{false};
+    const ChannelConfig config = receiverConfig(Pattern::PushPull, Protocol::Tcp);
+    FrameReceiver receiver(config, stop);
+    std::atomic<bool> started{false};
+    int frames = 0;
+    bool ended = false;
+    std::thread slowReader([&] {
+        // Start late and read slowly, so frames are still queued when the sender closes.
+        while (!started) std::this_thread::sleep_for(1ms);
+        std::this_thread::sleep_for(100ms);
+        while (auto event = receiver.receive(2s)) {
+            if (event->kind == Received::Kind::Terminate) {
+                ended = true;
+                break;
+            }
+            if (event->kind == Received::Kind::Frame &&
+                event->frame.seq == std::uint64_t(frames)) {
+                ++frames;
+            }
+            if (frames % 10 == 0) std::this_thread::sleep_for(1ms);
+        }
+    });
+    {
+        FramePool pool;
+        FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+        started = true;
+        for (int seq = 0; seq < kMany; ++seq) {
+            std::uint8_t* pixels = nullptr;
+            Frame frame = pool.acquire(big, pixels);
+            std::fill(pixels, pixels + big.bytes(), static_cast<std::uint8_t>(seq));
+            frame.seq = seq;
+            REQUIRE(sender.send(frame, wire::DataValue::none()));
+        }
+        sender.terminate();
+    }
+    slowReader.join();
+    CHECK(frames == kMany);
+    CHECK(ended);
+}
+
+TEST_CASE("a sender with no receiver times out within its timeout") {
+    for (Pattern pattern : {Pattern::Pair, Pattern::ReqRep, Pattern::PushPull}) {
+        const std::string name = patternName(pattern);
+        CAPTURE(name);
+        std::atomic<bool> stop{false};
+        FramePool pool;
+        ChannelConfig config;
+        config.pattern = pattern;
+        config.timeout = 300ms;
+        config.endpoint = Endpoint{Protocol::Ipc, uniqueIpcPath(), 0, false};
+        FrameSender sender(config, stop);
+        // PUSH queues a few frames for a receiver that may still come; the send after that
+        // waits. PAIR and REQ/REP wait for the first frame's answer.
+        std::string message;
+        auto start = std::chrono::steady_clock::now();
+        for (std::uint64_t seq = 0; seq < 20 && message.empty(); ++seq) {
+            start = std::chrono::steady_clock::now();
+            try {
+                sender.send(makeFrame(pool, seq), wire::DataValue::none());
+            } catch (const TimeoutError& e) {
+                message = e.what();
+            }
+        }
+        const Millis elapsed = elapsedSince(start);
+        CHECK(message.find(config.endpoint.url()) != std::string::npos);
+        CHECK(message.find("0.3 s") != std::string::npos);
+        CHECK(elapsed >= 250ms);
+        CHECK(elapsed < 1500ms);
+    }
+}
+
+TEST_CASE("raising the stop flag ends waits at once") {
+    std::atomic<bool> stop{false};
+    const ChannelConfig config = receiverConfig(Pattern::PushPull, Protocol::Tcp);
+    FrameReceiver receiver(config, stop);
+    std::thread raiser([&stop] {
+        std::this_thread::sleep_for(100ms);
+        stop = true;
+    });
+    auto start = std::chrono::steady_clock::now();
+    CHECK(!receiver.receive(10s));
+    CHECK(elapsedSince(start) < 1s);
+    raiser.join();
+
+    // A sender waiting forever (timeout 0) for a receiver that never comes.
+    stop = false;
+    ChannelConfig lonely;
+    lonely.pattern = Pattern::PushPull;
+    lonely.timeout = Millis{0};
+    lonely.endpoint = Endpoint{Protocol::Ipc, uniqueIpcPath(), 0, false};
+    FramePool pool;
+    FrameSender sender(lonely, stop);
+    raiser = std::thread([&stop] {
+        std::this_thread::sleep_for(100ms);
+        stop = true;
+    });
+    start = std::chrono::steady_clock::now();
+    std::uint64_t queued = 0;  // PUSH takes a few frames before it has to wait
+    while (sender.send(makeFrame(pool, queued), wire::DataValue::none())) ++queued;
+    CHECK(queued <= 10);
+    raiser.join();
+    CHECK(!sender.terminate());  // after a stop, bounded by the grace period
+    CHECK(elapsedSince(start) < 2500ms);
+}
+
+TEST_CASE("binding a port in use names the endpoint and the fix") {
+    std::atomic<bool> stop{false};
+    const ChannelConfig first = receiverConfig(Pattern::PushPull, Protocol::Tcp);
+    FrameReceiver holder(first, stop);
+    ChannelConfig second = first;
+    second.endpoint.port = portOf(holder.endpoint());
+    std::string message;
+    try {
+        FrameReceiver clash(second, stop);
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    CHECK(message.find("cannot bind " + second.endpoint.url()) != std::string::npos);
+    CHECK(message.find("--port") != std::string::npos);
+}
+
+TEST_CASE("ipc paths: a live one is refused, a file is never deleted, ours is removed") {
+    std::atomic<bool> stop{false};
+    const ChannelConfig config = receiverConfig(Pattern::PushPull, Protocol::Ipc);
+    const std::string path = config.endpoint.address;
+    {
+        FrameReceiver holder(config, stop);
+        std::string message;
+        try {
+            FrameReceiver clash(config, stop);
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        CHECK(message.find("cannot bind ipc://" + path) != std::string::npos);
+        CHECK(message.find("already in use") != std::string::npos);
+        CHECK(::access(path.c_str(), F_OK) == 0);  // the holder's socket file is still there
+    }
+    CHECK(::access(path.c_str(), F_OK) != 0);  // removed once the holder closed
+
+    const std::string file = uniqueIpcPath();
+    { std::ofstream(file) << "not a socket"; }
+    ChannelConfig onFile = config;
+    onFile.endpoint.address = file;
+    CHECK_THROWS_AS(FrameReceiver(onFile, stop), std::runtime_error);
+    std::string content;
+    std::getline(std::ifstream(file), content);
+    CHECK(content == "not a socket");
+    ::unlink(file.c_str());
+}
+
+}  // TEST_SUITE
