@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "core/plugin_loader.hpp"
 #include "sink/sink.hpp"
 #include "source/source.hpp"
@@ -19,6 +20,8 @@
 extern char** environ;
 
 namespace fs = std::filesystem;
+
+using ng::test::TempDir;
 
 namespace {
 
@@ -41,25 +44,6 @@ public:
 private:
     const char* name_;
     std::optional<std::string> old_;
-};
-
-class TempDir {
-public:
-    TempDir() {
-        std::string name = "/tmp/ng_plugin_test_XXXXXX";
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
 };
 
 std::string loadError(const std::string& name, const char* symbol) {
@@ -95,7 +79,7 @@ TEST_SUITE("plugin") {
     }
 
     TEST_CASE("plugin loader: a file that is no library reports dlopen's reason") {
-        TempDir dir;
+        TempDir dir("ng_plugin_test");
         // Long enough to be read as a header, so dlopen's reason is "invalid ELF header".
         std::ofstream(dir.path() + "/libng_broken.so") << std::string(4096, 'x');
         ScopedEnv env("NG_PLUGIN_DIR", dir.path());

@@ -7,34 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "core/frame.hpp"
 #include "sink/sink.hpp"
 #include "source/test_pattern.hpp"
 
 namespace fs = std::filesystem;
 
+using ng::test::TempDir;
+
 namespace {
-
-// A temporary folder, removed with its contents on destruction.
-class TempDir {
-public:
-    TempDir() {
-        std::string name = "/tmp/ng_images_test_XXXXXX";
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 ng::Frame frameOver(std::vector<std::uint8_t>& pixels, ng::FrameShape shape) {
     ng::Frame frame;
@@ -47,7 +29,7 @@ ng::Frame frameOver(std::vector<std::uint8_t>& pixels, ng::FrameShape shape) {
 
 TEST_SUITE("sink") {
     TEST_CASE("image sink: PNG files numbered from 1 with the exact pixels") {
-        TempDir dir;
+        TempDir dir("ng_images_test");
         auto sink = ng::sink::makeSink(dir.path() + "/frame_%06d.png");
         const ng::FrameShape shape{479, 641, 3};
         ng::sink::StreamInfo info;
@@ -79,7 +61,7 @@ TEST_SUITE("sink") {
     }
 
     TEST_CASE("image sink: grey stays grey, BGRA keeps alpha in PNG and loses it in JPEG") {
-        TempDir dir;
+        TempDir dir("ng_images_test");
         std::vector<std::uint8_t> grey(4 * 5);
         for (std::size_t i = 0; i < grey.size(); ++i) grey[i] = static_cast<std::uint8_t>(i * 10);
         std::vector<std::uint8_t> bgra(4 * 5 * 4, 200);
@@ -107,7 +89,7 @@ TEST_SUITE("sink") {
     }
 
     TEST_CASE("image sink: a missing folder is named at open") {
-        TempDir dir;
+        TempDir dir("ng_images_test");
         const std::string missing = dir.path() + "/not_here";
         auto sink = ng::sink::makeSink(missing + "/frame_%06d.png");
         try {
@@ -120,7 +102,7 @@ TEST_SUITE("sink") {
     }
 
     TEST_CASE("image sink: a failed write names the file") {
-        TempDir dir;
+        TempDir dir("ng_images_test");
         // A folder where the file should go makes imwrite fail.
         fs::create_directory(dir.path() + "/x1.png");
         auto sink = ng::sink::makeSink(dir.path() + "/x%d.png");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "test_support.hpp"
 #include "core/frame.hpp"
 #include "sink/sink.hpp"
 #include "source/source.hpp"
@@ -15,26 +16,9 @@
 
 namespace fs = std::filesystem;
 
+using ng::test::TempDir;
+
 namespace {
-
-class TempDir {
-public:
-    TempDir() {
-        std::string name = "/tmp/ng_capture_test_XXXXXX";
-        REQUIRE(::mkdtemp(name.data()) != nullptr);
-        path_ = name;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        fs::remove_all(path_, ignored);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 // Writes test-pattern frames 0..count-1 of `shape` through the sink for `spec`.
 void writeTestFrames(const std::string& spec, ng::FrameShape shape, int count) {
@@ -77,7 +61,7 @@ std::string startError(const std::string& spec) {
 
 TEST_SUITE("source") {
     TEST_CASE("capture plugin: an image sequence reads back exactly, then ends") {
-        TempDir dir;
+        TempDir dir("ng_capture_test");
         const ng::FrameShape shape{48, 64, 3};
         const std::string pattern = dir.path() + "/f_%04d.png";
         writeTestFrames(pattern, shape, 5);
@@ -102,7 +86,7 @@ TEST_SUITE("source") {
     }
 
     TEST_CASE("capture plugin: --loop restarts and --resize scales") {
-        TempDir dir;
+        TempDir dir("ng_capture_test");
         const ng::FrameShape shape{48, 64, 3};
         const std::string pattern = dir.path() + "/f_%04d.png";
         writeTestFrames(pattern, shape, 3);
@@ -131,7 +115,7 @@ TEST_SUITE("source") {
     }
 
     TEST_CASE("capture plugin: a video file written by the video sink reads back") {
-        TempDir dir;
+        TempDir dir("ng_capture_test");
         const ng::FrameShape shape{120, 160, 3};
         const std::string path = dir.path() + "/clip.avi";
         writeTestFrames(path, shape, 10);
@@ -160,7 +144,7 @@ TEST_SUITE("source") {
         CHECK(stream.find("cannot open stream rtsp://user:***@127.0.0.1:1/live") == 0);
         CHECK(stream.find("secret") == std::string::npos);
 
-        TempDir dir;
+        TempDir dir("ng_capture_test");
         const std::string sequence = startError(dir.path() + "/none_%05d.png");
         CHECK(sequence.find("cannot open image sequence") == 0);
 
