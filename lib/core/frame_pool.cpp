@@ -11,7 +11,8 @@ constexpr std::size_t kMaxIdle = 16;
 FrameBuffer::FrameBuffer(std::size_t pixelBytes)
     : storage_(new std::uint8_t[pixelBytes + kWireHeadroom]), capacity_(pixelBytes) {}
 
-Frame FramePool::acquire(const FrameShape& shape, std::uint8_t*& writable) {
+Frame FramePool::acquire(const FrameShape& shape, std::uint8_t*& writable,
+                         std::uint64_t** content) {
     const std::size_t bytes = shape.bytes();
     std::unique_ptr<FrameBuffer> buffer;
     {
@@ -30,6 +31,7 @@ Frame FramePool::acquire(const FrameShape& shape, std::uint8_t*& writable) {
     Frame frame;
     frame.shape = shape;
     writable = buffer->pixels();
+    if (content) *content = &buffer->contentTag;
     frame.pixels = writable;
     frame.headroom = kWireHeadroom;
     // The deleter shares the pool state, so a buffer released after the pool is gone is

@@ -14,9 +14,16 @@ namespace ng {
 // A pixel buffer with kWireHeadroom writable bytes in front of the pixels.
 class FrameBuffer {
 public:
+    // contentTag of a buffer whose pixels are unknown (new, or written by someone else).
+    static constexpr std::uint64_t kUnknownContent = UINT64_MAX;
+
     explicit FrameBuffer(std::size_t pixelBytes);
     std::uint8_t* pixels() { return storage_.get() + kWireHeadroom; }
     std::size_t capacity() const { return capacity_; }
+
+    // What the pixels hold, as the source that wrote them names it (e.g. a frame index),
+    // so a recycled buffer can be updated instead of redrawn. Kept across recycling.
+    std::uint64_t contentTag = kUnknownContent;
 
 private:
     std::unique_ptr<std::uint8_t[]> storage_;
@@ -29,8 +36,10 @@ private:
 class FramePool {
 public:
     // Creates an empty frame whose pixels are writable through `writable` until it is
-    // handed on. The buffer holds shape.bytes() pixels plus wire headroom.
-    Frame acquire(const FrameShape& shape, std::uint8_t*& writable);
+    // handed on. The buffer holds shape.bytes() pixels plus wire headroom; when `content`
+    // is given it points at the buffer's contentTag (see FrameBuffer).
+    Frame acquire(const FrameShape& shape, std::uint8_t*& writable,
+                  std::uint64_t** content = nullptr);
 
     // Buffers currently idle in the pool (for tests).
     std::size_t idleCount() const;

@@ -37,6 +37,7 @@ double chooseFps(const cli::SendOptions& options, const source::Source& source) 
 
 // Prints the receiver's reply to one frame on stdout, one line each (bidirectional mode).
 void printReply(const wire::Reply& reply) {
+    if (reply.kind == wire::Reply::Kind::None) return;
     if (reply.kind == wire::Reply::Kind::PlainAck) {
         spdlog::trace("receiver: {}", reply.plainText);
         return;
@@ -112,8 +113,14 @@ int runSenderBody(const cli::SendOptions& options) {
     source->stop();
 
     if (!outcome.failure) {
-        // A normal end, --frames or a signal: tell the receiver the stream is over.
-        if (auto ack = sender.terminate()) spdlog::debug("receiver: {}", *ack);
+        // A normal end, --frames or a signal: read the answers still due, then tell the
+        // receiver the stream is over.
+        try {
+            for (const wire::Reply& reply : sender.flush()) printReply(reply);
+            if (auto ack = sender.terminate()) spdlog::debug("receiver: {}", *ack);
+        } catch (...) {
+            outcome.failure = std::current_exception();
+        }
     }
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps)", done.frames, done.seconds, done.fps());

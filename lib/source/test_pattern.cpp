@@ -1,4 +1,4 @@
-// The built-in test pattern: precomputed scrolling bands plus a box and a counter per frame.
+// The built-in test pattern: a still background with a few small moving parts.
 #include "source/test_pattern.hpp"
 
 #include <algorithm>
@@ -17,18 +17,16 @@ constexpr std::uint8_t kBars[8][3] = {
     {191, 191, 191}, {0, 191, 191}, {191, 191, 0}, {0, 191, 0},
     {191, 0, 191},   {0, 0, 191},   {191, 0, 0},   {16, 16, 16},
 };
-constexpr std::uint8_t kBoxColour[3] = {0, 140, 255};  // orange
+constexpr std::uint8_t kBoxColour[3] = {0, 140, 255};     // orange
+constexpr std::uint8_t kLineColour[3] = {255, 255, 255};  // brighter than any bar
+constexpr std::uint8_t kBlack[3] = {0, 0, 0};
 
-// Pixels per frame each band moves; different speeds make dropped or repeated frames
-// visible at a glance.
-constexpr std::uint64_t kBarsSpeed = 4;
-constexpr std::uint64_t kRampSpeed = 2;
+// Pixels per frame each moving part travels; different speeds make dropped or repeated
+// frames visible at a glance.
 constexpr std::uint64_t kBoxSpeedX = 5;
 constexpr std::uint64_t kBoxSpeedY = 3;
-
-void setPixel(std::vector<std::uint8_t>& row, int x, const std::uint8_t bgr[3]) {
-    std::memcpy(row.data() + static_cast<std::size_t>(x) * 3, bgr, 3);
-}
+constexpr std::uint64_t kLineSpeed = 4;
+constexpr int kLineWidth = 2;
 
 // Position on a path that bounces between 0 and `span`.
 int bounce(std::uint64_t travelled, int span) {
@@ -36,6 +34,37 @@ int bounce(std::uint64_t travelled, int span) {
     const std::uint64_t period = 2 * static_cast<std::uint64_t>(span);
     const auto t = static_cast<int>(travelled % period);
     return t <= span ? t : static_cast<int>(period) - t;
+}
+
+// The still picture: bars over the top 60%, then a checkerboard band, then a grey ramp.
+std::vector<std::uint8_t> drawBackground(int w, int h) {
+    std::vector<std::uint8_t> frame(static_cast<std::size_t>(w) * h * 3);
+    const int barsEnd = std::max(1, h * 3 / 5);
+    const int checkerEnd = std::min(h, barsEnd + std::max(1, h * 3 / 20));
+    const int cell = std::max(2, w / 32);
+    const int half = std::max(1, w / 2);
+    for (int y = 0; y < h; ++y) {
+        std::uint8_t* row = frame.data() + static_cast<std::size_t>(y) * w * 3;
+        for (int x = 0; x < w; ++x) {
+            std::uint8_t grey[3];
+            const std::uint8_t* bgr;
+            if (y < barsEnd) {
+                bgr = kBars[static_cast<std::size_t>(x) * 8 / static_cast<std::size_t>(w)];
+            } else if (y < checkerEnd) {
+                const bool dark = ((x / cell) + (y - barsEnd) / cell) % 2 == 0;
+                static constexpr std::uint8_t kWhite[3] = {235, 235, 235};
+                bgr = dark ? kBlack : kWhite;
+            } else {
+                // A triangle ramp: dark -> light -> dark.
+                const int level =
+                    x < half ? x * 255 / half : (w - x) * 255 / std::max(1, w - half);
+                grey[0] = grey[1] = grey[2] = static_cast<std::uint8_t>(std::clamp(level, 0, 255));
+                bgr = grey;
+            }
+            std::memcpy(row + static_cast<std::size_t>(x) * 3, bgr, 3);
+        }
+    }
+    return frame;
 }
 
 }  // namespace
@@ -46,35 +75,9 @@ TestPatternRenderer::TestPatternRenderer(const FrameShape& shape) : shape_(shape
             "test pattern: needs a positive BGR size, got " + std::to_string(shape.width) + "x" +
             std::to_string(shape.height) + "x" + std::to_string(shape.channels));
     }
-    const int w = shape.width;
     const int h = shape.height;
-    barsEnd_ = std::max(1, h * 3 / 5);
-    checkerEnd_ = std::min(h, barsEnd_ + std::max(1, h * 3 / 20));
-    checkerCell_ = std::max(2, w / 32);
-
-    const std::size_t rowBytes = static_cast<std::size_t>(2 * w) * 3;
-    barsRow_.resize(rowBytes);
-    checkerRows_[0].resize(rowBytes);
-    checkerRows_[1].resize(rowBytes);
-    rampRow_.resize(rowBytes);
-    for (int x = 0; x < 2 * w; ++x) {
-        const int px = x % w;  // each band repeats with a period of one frame width
-        setPixel(barsRow_, x,
-                 kBars[static_cast<std::size_t>(px) * 8 / static_cast<std::size_t>(w)]);
-
-        const bool dark = (px / checkerCell_) % 2 == 0;
-        const std::uint8_t black[3] = {0, 0, 0};
-        const std::uint8_t white[3] = {235, 235, 235};
-        setPixel(checkerRows_[0], x, dark ? black : white);
-        setPixel(checkerRows_[1], x, dark ? white : black);
-
-        // A triangle ramp (dark -> light -> dark) has no seam where the period wraps.
-        const int half = std::max(1, w / 2);
-        const int level = px < half ? px * 255 / half : (w - px) * 255 / std::max(1, w - half);
-        const auto v = static_cast<std::uint8_t>(std::clamp(level, 0, 255));
-        const std::uint8_t grey[3] = {v, v, v};
-        setPixel(rampRow_, x, grey);
-    }
+    background_ = drawBackground(shape.width, h);
+    boxSide_ = std::max(2, std::min(shape.width, h) / 6);
 
     // The counter's glyphs. Hershey digits are monospaced, so digit d of the strip below
     // is the cell at digitMargin_ + d * digitAdvance_.
@@ -94,61 +97,90 @@ TestPatternRenderer::TestPatternRenderer(const FrameShape& shape) : shape_(shape
                 cv::FONT_HERSHEY_SIMPLEX, scale, cv::Scalar(255, 255, 255), thickness, cv::LINE_AA);
 }
 
-void TestPatternRenderer::render(std::uint64_t index, std::uint8_t* out) const {
-    const int w = shape_.width;
-    const int h = shape_.height;
+TestPatternRenderer::Rect TestPatternRenderer::boxAt(std::uint64_t index) const {
+    Rect r;
+    r.width = std::min(boxSide_, shape_.width);
+    r.height = std::min(boxSide_, shape_.height);
+    r.x = bounce(index * kBoxSpeedX, shape_.width - r.width);
+    r.y = bounce(index * kBoxSpeedY, shape_.height - r.height);
+    return r;
+}
+
+TestPatternRenderer::Rect TestPatternRenderer::lineAt(std::uint64_t index) const {
+    Rect r;
+    r.width = std::min(kLineWidth, shape_.width);
+    const auto travel = static_cast<std::uint64_t>(shape_.width - r.width + 1);
+    r.x = static_cast<int>((index * kLineSpeed) % travel);
+    r.height = shape_.height;
+    return r;
+}
+
+TestPatternRenderer::Rect TestPatternRenderer::plateAt(std::uint64_t index) const {
+    const int digits = static_cast<int>(std::to_string(index).size());
+    Rect r;
+    r.width = std::min(shape_.width, 2 * digitMargin_ + digits * digitAdvance_);
+    r.height = std::min(shape_.height, digitsHeight_);
+    return r;
+}
+
+void TestPatternRenderer::fill(const Rect& rect, const std::uint8_t bgr[3],
+                               std::uint8_t* out) const {
     const std::size_t rowBytes = shape_.rowBytes();
-    const auto uw = static_cast<std::uint64_t>(w);
-
-    // Bars scroll left, the ramp scrolls right; each output row is one memcpy.
-    const std::size_t barsOffset = static_cast<std::size_t>((index * kBarsSpeed) % uw) * 3;
-    const std::size_t rampOffset =
-        static_cast<std::size_t>((uw - (index * kRampSpeed) % uw) % uw) * 3;
-    for (int y = 0; y < h; ++y) {
-        const std::uint8_t* src;
-        if (y < barsEnd_) {
-            src = barsRow_.data() + barsOffset;
-        } else if (y < checkerEnd_) {
-            src = checkerRows_[((y - barsEnd_) / checkerCell_) % 2].data() + barsOffset;
-        } else {
-            src = rampRow_.data() + rampOffset;
-        }
-        std::memcpy(out + static_cast<std::size_t>(y) * rowBytes, src, rowBytes);
+    for (int y = rect.y; y < rect.y + rect.height; ++y) {
+        std::uint8_t* p = out + static_cast<std::size_t>(y) * rowBytes +
+                          static_cast<std::size_t>(rect.x) * 3;
+        for (int x = 0; x < rect.width; ++x, p += 3) std::memcpy(p, bgr, 3);
     }
+}
 
-    // The bouncing box.
-    const int box = std::max(2, std::min(w, h) / 6);
-    const int bw = std::min(box, w);
-    const int bh = std::min(box, h);
-    const int bx = bounce(index * kBoxSpeedX, w - bw);
-    const int by = bounce(index * kBoxSpeedY, h - bh);
-    for (int y = by; y < by + bh; ++y) {
-        std::uint8_t* p =
-            out + static_cast<std::size_t>(y) * rowBytes + static_cast<std::size_t>(bx) * 3;
-        for (int x = 0; x < bw; ++x, p += 3) std::memcpy(p, kBoxColour, 3);
+void TestPatternRenderer::restoreBackground(const Rect& rect, std::uint8_t* out) const {
+    const std::size_t rowBytes = shape_.rowBytes();
+    for (int y = rect.y; y < rect.y + rect.height; ++y) {
+        const std::size_t offset =
+            static_cast<std::size_t>(y) * rowBytes + static_cast<std::size_t>(rect.x) * 3;
+        std::memcpy(out + offset, background_.data() + offset,
+                    static_cast<std::size_t>(rect.width) * 3);
     }
+}
 
-    // The frame number, large, on a black plate in the top-left corner, clipped to the
-    // frame (tiny frames show part of it).
+// Everything that is not background, drawn over it in a fixed order (the counter last,
+// so it stays readable). Each part lies inside its Rect, which is what update() relies on.
+void TestPatternRenderer::drawMovingParts(std::uint64_t index, std::uint8_t* out) const {
+    fill(lineAt(index), kLineColour, out);
+    fill(boxAt(index), kBoxColour, out);
+
+    const Rect plate = plateAt(index);
     const std::string text = std::to_string(index);
-    const int plateWidth =
-        std::min(w, 2 * digitMargin_ + static_cast<int>(text.size()) * digitAdvance_);
-    const int plateHeight = std::min(h, digitsHeight_);
-    for (int y = 0; y < plateHeight; ++y) {
+    const std::size_t rowBytes = shape_.rowBytes();
+    fill(plate, kBlack, out);
+    for (int y = 0; y < plate.height; ++y) {
         std::uint8_t* row = out + static_cast<std::size_t>(y) * rowBytes;
-        std::memset(row, 0, static_cast<std::size_t>(plateWidth) * 3);
         const std::uint8_t* glyphs =
             digits_.data() + static_cast<std::size_t>(y) * digitsWidth_ * 3;
         for (std::size_t k = 0; k < text.size(); ++k) {
             const int x = digitMargin_ + static_cast<int>(k) * digitAdvance_;
-            if (x >= w) break;
+            if (x >= plate.width) break;
             const int digit = text[k] - '0';
-            const int cell = std::min(digitAdvance_, w - x);
+            const int cell = std::min(digitAdvance_, plate.width - x);
             std::memcpy(row + static_cast<std::size_t>(x) * 3,
                         glyphs + static_cast<std::size_t>(digitMargin_ + digit * digitAdvance_) * 3,
                         static_cast<std::size_t>(cell) * 3);
         }
     }
+}
+
+void TestPatternRenderer::render(std::uint64_t index, std::uint8_t* out) const {
+    std::memcpy(out, background_.data(), background_.size());
+    drawMovingParts(index, out);
+}
+
+void TestPatternRenderer::update(std::uint64_t previous, std::uint64_t index,
+                                 std::uint8_t* out) const {
+    // Only the previous frame's moving parts differ from the background.
+    restoreBackground(lineAt(previous), out);
+    restoreBackground(boxAt(previous), out);
+    restoreBackground(plateAt(previous), out);
+    drawMovingParts(index, out);
 }
 
 void renderTestFrame(std::uint64_t index, const FrameShape& shape, std::uint8_t* out) {
@@ -162,8 +194,15 @@ std::optional<Frame> TestPatternSource::next(std::chrono::milliseconds /*timeout
     // Rendering takes well under a millisecond, so there is never a reason to wait; the
     // caller paces the stream.
     std::uint8_t* pixels = nullptr;
-    Frame frame = pool_.acquire(renderer_.shape(), pixels);
-    renderer_.render(nextIndex_++, pixels);
+    std::uint64_t* holds = nullptr;
+    Frame frame = pool_.acquire(renderer_.shape(), pixels, &holds);
+    const std::uint64_t index = nextIndex_++;
+    if (*holds == FrameBuffer::kUnknownContent) {
+        renderer_.render(index, pixels);
+    } else {
+        renderer_.update(*holds, index, pixels);
+    }
+    *holds = index;
     return frame;
 }
 

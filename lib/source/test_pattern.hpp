@@ -12,9 +12,12 @@
 namespace ng::source {
 
 // Renders test-pattern frames of one BGR shape. Frame i is a pure function of i and the
-// shape: the same bytes on every run, at any pace, on any machine. The picture: colour
-// bars scrolling left, a checkerboard band, a grey ramp scrolling right, a bouncing box
-// and the frame number drawn large in the top-left corner (clipped on tiny frames).
+// shape: the same bytes on every run, at any pace, on any machine. The picture: a still
+// background (colour bars, a checkerboard band, a grey ramp) under three moving things,
+// a bouncing box, a vertical line sweeping across, and the frame number drawn large in
+// the top-left corner (clipped on tiny frames). Motion is local on purpose: a recycled
+// buffer holding an earlier frame is turned into the next one by rewriting a few small
+// rectangles (update()), so the source costs little next to the network.
 class TestPatternRenderer {
 public:
     // shape.channels must be 3 and width, height positive (std::invalid_argument if not).
@@ -25,16 +28,24 @@ public:
     // Writes frame `index` into `out`, which holds shape().bytes() bytes.
     void render(std::uint64_t index, std::uint8_t* out) const;
 
+    // Turns `out`, which holds frame `previous` exactly, into frame `index`: the same bytes
+    // render(index) writes, for the cost of the moving parts only.
+    void update(std::uint64_t previous, std::uint64_t index, std::uint8_t* out) const;
+
 private:
+    struct Rect {
+        int x = 0, y = 0, width = 0, height = 0;
+    };
+    Rect boxAt(std::uint64_t index) const;
+    Rect lineAt(std::uint64_t index) const;
+    Rect plateAt(std::uint64_t index) const;
+    void fill(const Rect& rect, const std::uint8_t bgr[3], std::uint8_t* out) const;
+    void restoreBackground(const Rect& rect, std::uint8_t* out) const;
+    void drawMovingParts(std::uint64_t index, std::uint8_t* out) const;
+
     FrameShape shape_;
-    // Each band's row pattern, two periods (2 x width pixels) long, so a scrolled row is one
-    // memcpy from an offset into it.
-    std::vector<std::uint8_t> barsRow_;
-    std::vector<std::uint8_t> checkerRows_[2];
-    std::vector<std::uint8_t> rampRow_;
-    int barsEnd_ = 0;     // first row of the checkerboard band
-    int checkerEnd_ = 0;  // first row of the ramp band
-    int checkerCell_ = 1;
+    std::vector<std::uint8_t> background_;  // one whole frame of the still picture
+    int boxSide_ = 2;
     // The digits 0-9 drawn once, side by side, on the counter's black plate: antialiased
     // text costs ~200 us a frame, copying glyph cells a few.
     std::vector<std::uint8_t> digits_;
@@ -64,6 +75,8 @@ public:
 
 private:
     TestPatternRenderer renderer_;
+    // Buffers come back from the pool holding an earlier frame (their content tag says
+    // which), so next() usually updates rather than redraws.
     FramePool pool_;
     std::uint64_t nextIndex_ = 0;
 };

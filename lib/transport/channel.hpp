@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "core/frame.hpp"
 #include "transport/endpoint.hpp"
@@ -38,12 +39,19 @@ public:
 
     // Sends one frame: header part (with frame.seq / frame.captureTimeUs as extensions and
     // `data` as the "data" field), then prefix + pixels as one part, zero-copy when
-    // frame.headroom allows. In patterns 0 and 1 waits for the receiver's answer and returns
-    // it. Throws TimeoutError when the peer does not take or answer the frame in time,
-    // ProtocolError when the answer is malformed. Returns nullopt only when `stop` was
-    // raised before the frame went out. A sent frame whose answer is not awaited (patterns
-    // 2 and 3, or a stop during the wait) returns an empty Reply{}.
+    // frame.headroom allows. In patterns 0 and 1 it then reads a receiver's answer and
+    // returns it: REQ/REP this frame's; PAIR the oldest outstanding frame's once a few are
+    // in flight (see flush()). Throws TimeoutError when the peer does not take or answer a
+    // frame in time, ProtocolError when an answer is malformed. Returns nullopt only when
+    // `stop` was raised before the frame went out; an empty Reply{} when no answer was read
+    // (patterns 2 and 3, PAIR's first frames, or a stop during the wait).
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
+
+    // PAIR sends a few frames ahead of their answers, so send() returns the answer to an
+    // earlier frame (in order). flush() waits for the answers still outstanding and
+    // returns them in order; call it before terminate() to see every reply. Throws
+    // TimeoutError like send(); returns early if `stop` is raised.
+    std::vector<wire::Reply> flush();
 
     // Ends the stream: sends {"terminate": true}; in patterns 0 and 1 waits (bounded by
     // the timeout) for the receiver's acknowledgement and returns its text. Queued frames

@@ -1,4 +1,6 @@
 // FrameSender: sends frames zero-copy, waits for NetGear_Async's per-frame answers, ends streams.
+#include <deque>
+
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
@@ -24,6 +26,8 @@ constexpr Millis kStopGrace{1000};
 // PUB/SUB: how often, and how far apart, the end-of-stream message is published.
 constexpr int kPubTerminateCopies = 3;
 constexpr Millis kPubTerminateGap{50};
+// PAIR: frames sent ahead of their answers (see answerWindow()).
+constexpr std::size_t kPairFramesInFlight = 4;
 // Long enough for the last frame and the end-of-stream copies to reach a subscriber.
 constexpr Millis kPubLinger{1000};
 
@@ -99,7 +103,11 @@ struct FrameSender::Impl {
     std::optional<std::string> terminate();
 
     std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data) const;
+    // nullopt when a stop request ended the wait.
     std::optional<wire::Reply> awaitAnswer(std::uint64_t seq);
+    std::size_t answerWindow() const;
+    std::optional<wire::Reply> awaitOldestAnswer();
+    std::vector<wire::Reply> flush();
     wire::Reply decodeAnswer(const std::vector<zmq::message_t>& answer) const;
     bool awaitSubscriber();
     void publishTerminate();
@@ -116,6 +124,8 @@ struct FrameSender::Impl {
     std::string endpoint;
     bool terminated = false;
     bool subscribed = false;  // PUB/SUB: a subscriber has joined
+    // Sequence numbers of frames sent whose answers are still to be read, oldest first.
+    std::deque<std::uint64_t> unanswered;
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -140,7 +150,34 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
             break;
     }
     if (!answersEachFrame(config.pattern)) return wire::Reply{};
-    return awaitAnswer(frame.seq);
+    unanswered.push_back(frame.seq);
+    if (unanswered.size() < answerWindow()) return wire::Reply{};
+    // The frame went out; a stop may only cut short the wait for an older frame's answer.
+    return awaitOldestAnswer().value_or(wire::Reply{});
+}
+
+// PAIR carries answers on the same socket as frames, so the sender can keep a few frames
+// in flight and read their answers in order, instead of paying a round trip per frame
+// (the receiver, ours or vidgear's, answers each frame as it takes it). A REQ socket must
+// alternate send and receive, so REQ/REP stays in lockstep.
+std::size_t FrameSender::Impl::answerWindow() const {
+    return config.pattern == Pattern::Pair ? kPairFramesInFlight : 1;
+}
+
+std::optional<wire::Reply> FrameSender::Impl::awaitOldestAnswer() {
+    std::optional<wire::Reply> reply = awaitAnswer(unanswered.front());
+    if (reply) unanswered.pop_front();
+    return reply;
+}
+
+std::vector<wire::Reply> FrameSender::Impl::flush() {
+    std::vector<wire::Reply> replies;
+    while (!unanswered.empty()) {
+        std::optional<wire::Reply> reply = awaitOldestAnswer();
+        if (!reply) break;  // stopped
+        replies.push_back(std::move(*reply));
+    }
+    return replies;
 }
 
 std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
@@ -160,7 +197,7 @@ std::optional<wire::Reply> FrameSender::Impl::awaitAnswer(std::uint64_t seq) {
     std::vector<zmq::message_t> answer;
     switch (detail::receiveMessage(socket, answer, Deadline::forTimeout(config.timeout), &stop)) {
         case WaitResult::Stopped:
-            return wire::Reply{};  // the frame went out; only its answer was not awaited
+            return std::nullopt;
         case WaitResult::Expired:
             throw TimeoutError(fmt::format(
                 "the receiver at {} did not answer frame {} within {}: did it stop, stall or "
@@ -299,6 +336,8 @@ FrameSender::~FrameSender() = default;
 std::optional<wire::Reply> FrameSender::send(const Frame& frame, const wire::DataValue& data) {
     return impl_->send(frame, data);
 }
+
+std::vector<wire::Reply> FrameSender::flush() { return impl_->flush(); }
 
 std::optional<std::string> FrameSender::terminate() { return impl_->terminate(); }
 

@@ -91,8 +91,9 @@ NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes);
 
 // What the receiver answered to one frame (patterns 0 and 1).
 struct Reply {
-    enum class Kind { PlainAck, Data, Ndarray };
-    Kind kind = Kind::PlainAck;
+    // None: no answer was read (the sender's placeholder; decodeReply never returns it).
+    enum class Kind { None, PlainAck, Data, Ndarray };
+    Kind kind = Kind::None;
     std::string plainText;  // PlainAck: the confirmation text
     DataValue data;         // Data: return_type / return_data
 };

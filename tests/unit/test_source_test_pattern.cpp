@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 
 #include <cstring>
+#include <deque>
 #include <vector>
 
 #include "source/source.hpp"
@@ -42,11 +43,59 @@ TEST_SUITE("source") {
         const FrameShape shape{480, 640, 3};
         const auto f5 = render(5, shape);
         const auto f6 = render(6, shape);
-        // The bottom row (grey ramp) scrolls: it differs even where the counter is not drawn.
+        // The sweeping line crosses the bottom row too, far from the counter.
         const std::size_t lastRow = shape.rowBytes() * static_cast<std::size_t>(shape.height - 1);
         CHECK(std::memcmp(f5.data() + lastRow, f6.data() + lastRow, shape.rowBytes()) != 0);
         // Far indices do not overflow or repeat trivially.
         CHECK(render(1000000007ULL, shape) != render(1000000008ULL, shape));
+    }
+
+    TEST_CASE("test pattern: updating a frame in place equals rendering it afresh") {
+        for (const FrameShape shape : {FrameShape{480, 640, 3}, FrameShape{479, 641, 3},
+                                       FrameShape{16, 16, 3}, FrameShape{1, 1, 3},
+                                       FrameShape{3, 1000, 3}}) {
+            CAPTURE(shape.width);
+            CAPTURE(shape.height);
+            TestPatternRenderer renderer(shape);
+            // Steps forwards, backwards, across digit-count changes and far jumps.
+            const std::uint64_t path[] = {0, 1, 2, 9, 10, 99, 100, 7, 123456, 5, 1000000007ULL, 3};
+            std::vector<std::uint8_t> buffer(shape.bytes() + 1, 0xAB);
+            renderer.render(path[0], buffer.data());
+            for (std::size_t k = 1; k < std::size(path); ++k) {
+                CAPTURE(path[k]);
+                renderer.update(path[k - 1], path[k], buffer.data());
+                CHECK(std::memcmp(buffer.data(), render(path[k], shape).data(), shape.bytes()) ==
+                      0);
+                CHECK(buffer.back() == 0xAB);
+            }
+        }
+    }
+
+    TEST_CASE("test pattern source: recycled buffers in any order still hold the right frame") {
+        ng::source::SourceOptions options;
+        options.width = 320;
+        options.height = 240;
+        auto source = ng::source::makeSource(options);
+        source->start();
+        const FrameShape shape{240, 320, 3};
+        std::deque<std::pair<std::uint64_t, ng::Frame>> held;  // (index, frame)
+        std::uint64_t next = 0;
+        for (int round = 0; round < 8; ++round) {
+            // Hold a varying number of frames and release them from either end, so the pool
+            // hands back buffers that are one or several frames old.
+            for (int k = 0; k <= round % 4; ++k) {
+                auto frame = source->next(std::chrono::milliseconds(0));
+                REQUIRE(frame);
+                held.emplace_back(next++, *frame);
+            }
+            for (const auto& [index, frame] : held) {
+                CAPTURE(index);
+                CHECK(std::memcmp(frame.pixels, render(index, shape).data(), shape.bytes()) == 0);
+            }
+            while (held.size() > static_cast<std::size_t>(round % 2)) {
+                if (round % 2) held.pop_front(); else held.pop_back();
+            }
+        }
     }
 
     TEST_CASE("test pattern: odd and tiny sizes") {
