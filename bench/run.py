@@ -182,6 +182,51 @@ def startup(args, workdir):
     return out
 
 
+def callgrind_total(cmd, workdir, name):
+    """Instructions (user space only: valgrind does not see the kernel) of one run."""
+    out = Path(workdir) / f"{name}.callgrind"
+    proc = Process(["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"] + cmd,
+                   workdir, name)
+    return proc, out
+
+
+def read_total(path):
+    for line in path.read_text().splitlines():
+        if line.startswith("summary:") or line.startswith("totals:"):
+            return int(line.split()[1])
+    raise RuntimeError(f"no totals in {path}")
+
+
+def instructions_per_frame(args, workdir, size=(640, 480), pattern="pushpull"):
+    """Instructions per frame of ngsend and ngrecv at `size`: the difference between a long
+    and a short run divided by the frames between them, so start-up cancels out."""
+    counts = (100, 400) if not args.smoke else (10, 40)
+    totals = {"ngsend": [], "ngrecv": []}
+    for frames in counts:
+        for tool in ("ngsend", "ngrecv"):
+            endpoint = endpoint_args("tcp", workdir)
+            common = ["--pattern", str(PATTERNS[pattern]), "-t", "60", "-q"] + endpoint
+            recv = [str(args.bin / "ngrecv"), "-o", "null"] + common
+            send = [str(args.bin / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}",
+                    "--fps", "0", "-n", str(frames)] + common
+            # The receiver starts first either way; under valgrind it needs a moment.
+            if tool == "ngrecv":
+                receiver, out = callgrind_total(recv, workdir, "recv")
+                time.sleep(1.0)
+                sender = Process(send, workdir, "send")
+            else:
+                receiver = Process(recv, workdir, "recv")
+                time.sleep(0.1)
+                sender, out = callgrind_total(send, workdir, "send")
+            sender.finish(300)
+            receiver.finish(300)
+            totals[tool].append(read_total(out))
+    span = counts[1] - counts[0]
+    return {"size": f"{size[0]}x{size[1]}", "pattern": pattern,
+            "ngsend": (totals["ngsend"][1] - totals["ngsend"][0]) / span,
+            "ngrecv": (totals["ngrecv"][1] - totals["ngrecv"][0]) / span}
+
+
 def machine():
     model = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -223,17 +268,25 @@ def report(data):
     ])
 
 
+BEGIN_MARK = "<!-- scripts/bench writes from here -->"
+END_MARK = "<!-- scripts/bench writes up to here -->"
+
+
 def write_markdown(data, path):
+    """Replaces the generated section of docs/benchmarks.md; the rest is hand-written."""
     m = data["machine"]
-    path.write_text(
-        "# Benchmarks\n\n"
-        "Written by `scripts/bench` (do not edit by hand). The ceiling is `bench/zmq_ceiling`, a "
+    generated = (
+        "The ceiling is `bench/zmq_ceiling`, a "
         "bare cppzmq sender and receiver moving one frame's bytes zero-copy from one buffer. Each "
         "row is the median of interleaved runs (ceiling, tools, ceiling, tools, ...); the tools are "
         "`ngsend -s test --fps 0` into `ngrecv -o null`. CPU is user+system seconds per frame; RSS "
         "is the peak resident set.\n\n"
         f"Run on {data['date']}: {m['cores']} cores, {m['cpu']}, Linux {m['kernel']}.\n\n"
         + report(data) + "\n")
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{BEGIN_MARK}\n{END_MARK}\n"
+    head, rest = text.split(BEGIN_MARK, 1)
+    tail = rest.split(END_MARK, 1)[1]
+    path.write_text(f"{head}{BEGIN_MARK}\n{generated}{END_MARK}{tail}")
 
 
 def main():
@@ -244,6 +297,8 @@ def main():
     parser.add_argument("--frames", type=int, default=0, help="frames per run (0 = by size)")
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
+    parser.add_argument("--callgrind", action="store_true",
+                        help="only count instructions per frame of ngsend and ngrecv (valgrind)")
     args = parser.parse_args()
     args.bin = args.bin.resolve()
     args.ceiling = str(args.bin / "zmq_ceiling")
@@ -251,6 +306,12 @@ def main():
     if args.smoke:
         args.sizes, args.repeat, args.frames = [(320, 240)], 1, 30
         args.no_docs = True
+    if args.callgrind:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            result = instructions_per_frame(args, workdir)
+        print(f"instructions per frame at {result['size']} {result['pattern']}: "
+              f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
+        return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
                 "throughput": throughput(args, workdir), "latency": latency(args, workdir),

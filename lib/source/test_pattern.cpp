@@ -125,11 +125,15 @@ TestPatternRenderer::Rect TestPatternRenderer::plateAt(std::uint64_t index) cons
 
 void TestPatternRenderer::fill(const Rect& rect, const std::uint8_t bgr[3],
                                std::uint8_t* out) const {
+    if (rect.width <= 0 || rect.height <= 0) return;
     const std::size_t rowBytes = shape_.rowBytes();
-    for (int y = rect.y; y < rect.y + rect.height; ++y) {
-        std::uint8_t* p = out + static_cast<std::size_t>(y) * rowBytes +
-                          static_cast<std::size_t>(rect.x) * 3;
-        for (int x = 0; x < rect.width; ++x, p += 3) std::memcpy(p, bgr, 3);
+    const std::size_t spanBytes = static_cast<std::size_t>(rect.width) * 3;
+    // Colour the first row pixel by pixel, then copy it down: one memcpy per row.
+    std::uint8_t* first =
+        out + static_cast<std::size_t>(rect.y) * rowBytes + static_cast<std::size_t>(rect.x) * 3;
+    for (std::size_t i = 0; i < spanBytes; i += 3) std::memcpy(first + i, bgr, 3);
+    for (int y = 1; y < rect.height; ++y) {
+        std::memcpy(first + static_cast<std::size_t>(y) * rowBytes, first, spanBytes);
     }
 }
 
