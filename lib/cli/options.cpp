@@ -1,9 +1,10 @@
 // The CLI11 wiring of both tools' flags (cli.md is the contract; keep every spelling).
 #include "cli/options.hpp"
 
-#include <cstdio>
-#include <cctype>
 #include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
 
 #include <CLI/CLI.hpp>
 
@@ -52,6 +53,46 @@ CLI::Validator sizeValidator() {
         "WxH");
 }
 
+// Parses "WIDTHxHEIGHTxCHANNELS" (W and H 1..65535, C 1, 3 or 4, W*H*C at most 4 GiB - 1,
+// what one msgpack bin can hold) into a byte count; false when `text` is not such a size.
+bool parseFrameSize(const std::string& text, std::size_t& bytes) {
+    std::vector<std::uint64_t> parts;
+    std::size_t start = 0;
+    for (;;) {
+        const auto x = text.find_first_of("xX", start);
+        const std::string part = text.substr(start, x == std::string::npos ? x : x - start);
+        const bool digits = !part.empty() && part.size() <= 5 &&
+                            std::all_of(part.begin(), part.end(),
+                                        [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits) return false;
+        parts.push_back(std::stoull(part));
+        if (x == std::string::npos) break;
+        start = x + 1;
+    }
+    if (parts.size() != 3) return false;
+    const std::uint64_t width = parts[0], height = parts[1], channels = parts[2];
+    if (width == 0 || height == 0 || width > 65535 || height > 65535) return false;
+    if (channels != 1 && channels != 3 && channels != 4) return false;
+    const std::uint64_t total = width * height * channels;  // < 2^34: no overflow
+    if (total > 0xffffffffu) return false;
+    bytes = static_cast<std::size_t>(total);
+    return true;
+}
+
+CLI::Validator frameSizeValidator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            std::size_t bytes = 0;
+            if (!parseFrameSize(value, bytes)) {
+                return "'" + value +
+                       "' is not a frame size: use WIDTHxHEIGHTxCHANNELS with 1, 3 or 4 "
+                       "channels and at most 4 GiB in all, e.g. 4096x4096x4";
+            }
+            return "";
+        },
+        "WxHxC");
+}
+
 CLI::Validator nonNegative() {
     return CLI::Validator(
         [](std::string& value) -> std::string {
@@ -84,7 +125,13 @@ CLI::Validator oneOf(const std::string& what,
         help);
 }
 
-void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isReceiver) {
+// Flags that CLI11 reads as text and that are converted after parsing.
+struct TextOptions {
+    std::string maxFrameSize = "4096x4096x4";
+};
+
+void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
+                      bool isReceiver) {
     app.add_option("-a,--address", o.address,
                    isReceiver ? "Interface to bind (* = all), or an ipc path [default: *]"
                               : "Host to connect to, or an ipc path [default: localhost]");
@@ -113,6 +160,13 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, bool isRece
                  "NetGear_Async bidirectional mode (patterns 0 and 1 only)");
     app.add_option("-n,--frames", o.frames, "Stop after N frames (0 = until the stream ends)")
         ->check(nonNegative())
+        ->capture_default_str();
+    app.add_option("--max-frame-size", text.maxFrameSize,
+                   isReceiver ? "Largest frame accepted, WxHxC; larger messages are refused and "
+                                "their sender disconnected"
+                              : "Largest frame accepted back from the receiver (bidirectional "
+                                "mode), WxHxC")
+        ->check(frameSizeValidator())
         ->capture_default_str();
     app.add_option("--summary", o.summaryPath, "Write a JSON summary at exit to FILE (- = stderr)");
     app.add_flag("--stats", o.stats, "Print a status line every second on stderr");
@@ -171,7 +225,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     CLI::App app{"ngsend: stream video frames over ZeroMQ, wire-compatible with NetGear_Async",
                  "ngsend"};
     Verbosity verbosity;
-    addCommonOptions(app, out.common, verbosity, false);
+    TextOptions text;
+    addCommonOptions(app, out.common, verbosity, text, false);
     std::string size = "640x480";
     app.add_option("-s,--source", out.source.spec,
                    "test, a video file, an image pattern (dir/%06d.png), a camera index, "
@@ -194,6 +249,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
     });
     parseSize(size, out.source.width, out.source.height);
+    parseFrameSize(text.maxFrameSize, out.common.maxFrameBytes);
     out.hasMessage = message->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
     return result;
@@ -203,7 +259,8 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     CLI::App app{"ngrecv: receive NetGear_Async video frames over ZeroMQ, show or record them",
                  "ngrecv"};
     Verbosity verbosity;
-    addCommonOptions(app, out.common, verbosity, true);
+    TextOptions text;
+    addCommonOptions(app, out.common, verbosity, text, true);
     app.add_option("-o,--output", out.outputs,
                    "window, a video file (.mp4 .avi .mkv), an image pattern "
                    "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null; "
@@ -224,6 +281,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
             throw UsageError("--reply/--reply-stdin: replies need --bidirectional");
         }
     });
+    parseFrameSize(text.maxFrameSize, out.common.maxFrameBytes);
     out.hasReply = reply->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
     return result;

@@ -1,6 +1,7 @@
 // Option structs of ngsend and ngrecv. Plain data: only cli/options.cpp sees CLI11.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,11 @@ struct CommonOptions {
     std::string summaryPath;     // "" = none, "-" = stderr
     bool stats = false;
     std::string logLevel;        // spdlog level name; "" = SPDLOG_LEVEL or info
+    // --max-frame-size WxHxC as a byte count: the largest frame accepted from the peer
+    // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
+    // what libzmq buffers for one message (ZMQ_MAXMSGSIZE).
+    static constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{4096} * 4096 * 4;
+    std::size_t maxFrameBytes = kDefaultMaxFrameBytes;
 };
 
 struct SendOptions {

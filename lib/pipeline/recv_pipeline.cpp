@@ -32,6 +32,7 @@ transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
     config.endpoint = cli::endpointFor(common, true);
     config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
     config.bidirectional = common.bidirectional;
+    config.maxFrameBytes = common.maxFrameBytes;
     return config;
 }
 
@@ -49,22 +50,33 @@ std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
     return ReplySource::none();
 }
 
-// Logs invalid messages, at most kInvalidLogsPerSecond a second.
+// Logs invalid messages, at most kInvalidLogsPerSecond a second. Those over the limit are
+// counted and told in one line when the next second's first one comes, or at the end.
 class InvalidMessageLog {
 public:
+    InvalidMessageLog() = default;
+    ~InvalidMessageLog() { flush(); }
+    InvalidMessageLog(const InvalidMessageLog&) = delete;
+    InvalidMessageLog& operator=(const InvalidMessageLog&) = delete;
+
     void report(const std::string& reason) {
         const auto now = SteadyClock::now();
         if (now - windowStart_ >= std::chrono::seconds(1)) {
-            if (suppressed_ > 0) spdlog::warn("{} more invalid messages skipped", suppressed_);
+            flush();
             windowStart_ = now;
             loggedInWindow_ = 0;
-            suppressed_ = 0;
         }
         if (loggedInWindow_++ < kInvalidLogsPerSecond) {
             spdlog::warn("skipped an invalid message: {}", reason);
         } else {
             ++suppressed_;
         }
+    }
+
+    // Without this, a burst followed by the end of the stream would never be told.
+    void flush() {
+        if (suppressed_ > 0) spdlog::warn("{} more invalid messages skipped", suppressed_);
+        suppressed_ = 0;
     }
 
 private:

@@ -149,17 +149,23 @@ Received FrameReceiver::Impl::refuse(Received event, std::string why) {
     return event;
 }
 
+// NetGear_Async raises "Bidirectional Mode is not activate on {client|server} end" here, but
+// names the client (receiver) whenever the receiver has the mode on, which is the end where
+// it is active. We say the same thing in its terms (server = sender, client = receiver) and
+// name the end where the mode is really off.
 void FrameReceiver::Impl::refuseModeMismatch() {
     // A plain confirmation first, so the sender is not left waiting for an answer.
     answer(wire::encodePlainAck(receiverId));
     if (config.bidirectional) {
         throw ProtocolError(
-            "bidirectional mode is on here but off at the sender (start ngsend with "
-            "--bidirectional, or drop it here)");
+            "invalid configuration: bidirectional mode is not active on the sender (server) "
+            "end: it is on here but off at the sender (start ngsend with --bidirectional, or "
+            "drop it here)");
     }
     throw ProtocolError(
-        "bidirectional mode is on at the sender but off here (start ngrecv with "
-        "--bidirectional, or drop it at the sender)");
+        "invalid configuration: bidirectional mode is not active on the receiver (client) "
+        "end: it is on at the sender but off here (start ngrecv with --bidirectional, or drop "
+        "it at the sender)");
 }
 
 void FrameReceiver::Impl::answer(const wire::Bytes& bytes) {

@@ -48,6 +48,13 @@ def require_tool(name):
     return path
 
 
+def sanitized(binary):
+    """True when `binary` was built with ASan or TSan (-DNG_SANITIZE): their shadow memory
+    makes resident-size limits meaningless, and they slow everything down."""
+    out = subprocess.run(["ldd", binary], capture_output=True, text=True)
+    return bool(re.search(r"lib(asan|tsan)\.so", out.stdout))
+
+
 def free_port():
     """A TCP port on 127.0.0.1 that was free a moment ago (the kernel picked it)."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:

@@ -33,6 +33,9 @@ def check_bad_flags(workdir):
         (S, ["--bidirectional", "--pattern", "2"], "--bidirectional"),
         (R, ["--bidirectional", "--pattern", "3"], "--bidirectional"),
         (R, ["--reply", "hi"], "--reply"),
+        (R, ["--max-frame-size", "640x480"], "--max-frame-size"),
+        (R, ["--max-frame-size", "64x64x2"], "--max-frame-size"),
+        (S, ["--max-frame-size", "0x64x3"], "--max-frame-size"),
         (R, ["-o", "foo.xyz", *safe], "foo.xyz"),
         (S, ["-s", "/no/such/file.mp4", *safe], "/no/such/file.mp4"),
     ]

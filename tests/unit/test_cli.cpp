@@ -106,6 +106,37 @@ TEST_CASE("bad values are refused with exit code 2") {
     }
 }
 
+TEST_CASE("--max-frame-size sets the largest frame in bytes, default 4096x4096x4") {
+    ng::cli::RecvOptions defaults;
+    REQUIRE(recv({}, defaults).run);
+    CHECK(defaults.common.maxFrameBytes == std::size_t{4096} * 4096 * 4);
+
+    ng::cli::RecvOptions r;
+    REQUIRE(recv({"--max-frame-size", "64x48x3"}, r).run);
+    CHECK(r.common.maxFrameBytes == 64 * 48 * 3);
+    ng::cli::SendOptions s;
+    REQUIRE(send({"--max-frame-size", "1920X1080x1"}, s).run);
+    CHECK(s.common.maxFrameBytes == 1920 * 1080);
+    // The largest accepted: one msgpack bin holds at most 4 GiB - 1 bytes.
+    ng::cli::RecvOptions big;
+    REQUIRE(recv({"--max-frame-size", "65535x16384x4"}, big).run);
+    CHECK(big.common.maxFrameBytes == std::size_t{65535} * 16384 * 4);
+
+    const std::vector<std::string> bad = {
+        "640x480",   "64x64x2",     "0x64x3",     "64x0x3",       "64x64x0",  "x64x3",
+        "64x64x",    "64x64x3x1",   "-64x64x3",   "64.5x64x3",    "abc",      "",
+        "65536x2x1", "65535x65535x4", "99999999999999999999x1x1"};
+    for (const auto& value : bad) {
+        CAPTURE(value);
+        ng::cli::RecvOptions o;
+        const ng::cli::ParseResult result = recv({"--max-frame-size", value}, o);
+        CHECK_FALSE(result.run);
+        CHECK(result.exitCode == ng::kExitUsage);
+        ng::cli::SendOptions so;
+        CHECK(send({"--max-frame-size", value}, so).exitCode == ng::kExitUsage);
+    }
+}
+
 TEST_CASE("replies need bidirectional mode and exclude each other") {
     ng::cli::RecvOptions a;
     CHECK(recv({"--reply", "hi"}, a).exitCode == ng::kExitUsage);
