@@ -257,10 +257,11 @@ WaitResult sendMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts
         // Giving up after the first part would leave a half message that glues itself to
         // the next one, so later parts ignore the stop flag (they never wait in practice).
         const std::atomic<bool>* partStop = i == 0 ? stop : nullptr;
-        for (;;) {
+        // Try first and poll only when the socket is full: a poll costs two system calls
+        // (libzmq checks getpid() for forks), several per frame on the fast path.
+        while (!trySend(socket, parts[i], flags)) {
             const WaitResult ready = waitFor(socket, ZMQ_POLLOUT, deadline, partStop);
             if (ready != WaitResult::Ready) return ready;
-            if (trySend(socket, parts[i], flags)) break;
         }
     }
     return WaitResult::Ready;
@@ -269,15 +270,13 @@ WaitResult sendMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts
 WaitResult receiveMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
                           const Deadline& deadline, const std::atomic<bool>* stop) {
     parts.clear();
-    for (;;) {
+    zmq::message_t first;
+    // As in sendMessage: poll only when nothing is waiting already.
+    while (!tryReceive(socket, first, zmq::recv_flags::dontwait)) {
         const WaitResult ready = waitFor(socket, ZMQ_POLLIN, deadline, stop);
         if (ready != WaitResult::Ready) return ready;
-        zmq::message_t first;
-        if (tryReceive(socket, first, zmq::recv_flags::dontwait)) {
-            parts.push_back(std::move(first));
-            break;
-        }
     }
+    parts.push_back(std::move(first));
     // libzmq delivers a message whole, so the remaining parts are already here.
     while (parts.back().more()) {
         zmq::message_t next;
