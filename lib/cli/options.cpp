@@ -85,8 +85,8 @@ CLI::Validator frameSizeValidator() {
             std::size_t bytes = 0;
             if (!parseFrameSize(value, bytes)) {
                 return "'" + value +
-                       "' is not a frame size: use WIDTHxHEIGHTxCHANNELS with 1, 3 or 4 "
-                       "channels and at most 4 GiB in all, e.g. 4096x4096x4";
+                       "' is not a frame size: use WIDTHxHEIGHTxCHANNELS, each side "
+                       "1..65535, 1, 3 or 4 channels, at most 4 GiB in all, e.g. 4096x4096x4";
             }
             return "";
         },

@@ -1,0 +1,90 @@
+// The fuzzing harness body: every wire decoder over one input, shared by the libFuzzer
+// target and the unit test that replays the corpus and past findings.
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+
+#include "core/errors.hpp"
+#include "wire/messages.hpp"
+
+namespace ng::fuzz {
+
+// Big enough for every shape in the corpus. A decoder that allocated what a hostile shape
+// claims beyond it (a 40000x40000x3 claim is 4.8 GB) would trip -malloc_limit_mb.
+inline constexpr std::size_t kFuzzMaxFrameBytes = std::size_t{64} << 20;
+
+// A result that breaks the decoder's own contract is a finding as much as a crash is:
+// abort() so libFuzzer keeps the input and a unit test fails loudly.
+inline void expect(bool condition) {
+    if (!condition) std::abort();
+}
+
+// An accepted ndarray must lie wholly inside its input; reading every pixel lets ASan
+// prove it, and the sum keeps the reads from being optimised away.
+inline unsigned touchPixels(const wire::NdarrayView& view, ByteView input, std::size_t maxBytes) {
+    const std::size_t bytes = view.shape.bytes();
+    expect(view.shape.height > 0 && view.shape.width > 0);
+    expect(view.shape.channels == 1 || view.shape.channels == 3 || view.shape.channels == 4);
+    expect(bytes <= maxBytes);
+    expect(view.pixels >= input.begin() &&
+           bytes <= static_cast<std::size_t>(input.end() - view.pixels));
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < bytes; ++i) sum += view.pixels[i];
+    return sum;
+}
+
+// Runs `decode`, accepting a value or ProtocolError. Anything else thrown escapes, and
+// libFuzzer reports the uncaught exception as a crash.
+template <typename F>
+inline void decodedOrRefused(F&& decode) {
+    try {
+        decode();
+    } catch (const ProtocolError&) {
+    }
+}
+
+// The whole input as each kind of single message; then, split in two at the point its
+// first byte names, as the two parts of a frame message (header, ndarray).
+inline unsigned decodeAll(const std::uint8_t* data, std::size_t size) {
+    const ByteView whole(data, size);
+    unsigned sink = 0;
+    decodedOrRefused([&] {
+        const wire::Header header = wire::decodeHeader(whole);
+        sink += static_cast<unsigned>(header.data.text.size() + header.data.pythonType.size());
+    });
+    decodedOrRefused([&] {
+        sink +=
+            touchPixels(wire::decodeNdarray(whole, kFuzzMaxFrameBytes), whole, kFuzzMaxFrameBytes);
+    });
+    decodedOrRefused([&] {
+        const wire::Reply reply = wire::decodeReply(whole);
+        sink += static_cast<unsigned>(reply.plainText.size() + reply.data.text.size());
+    });
+    decodedOrRefused(
+        [&] { sink += static_cast<unsigned>(wire::decodeTerminateAck(whole).size()); });
+
+    if (size == 0) return sink;
+    const std::size_t headerSize = std::min<std::size_t>(data[0], size - 1);
+    const ByteView headerPart(data + 1, headerSize);
+    const ByteView ndarrayPart(data + 1 + headerSize, size - 1 - headerSize);
+    // As the receiver does: the header first; only a frame header makes it read part 2.
+    decodedOrRefused([&] {
+        const wire::Header header = wire::decodeHeader(headerPart);
+        if (header.terminate) return;
+        sink += touchPixels(wire::decodeNdarray(ndarrayPart, kFuzzMaxFrameBytes), ndarrayPart,
+                            kFuzzMaxFrameBytes);
+    });
+    // A smaller limit than the shape exercises the refusal from the shape alone.
+    constexpr std::size_t kSmallLimit = 64;
+    decodedOrRefused([&] {
+        sink +=
+            touchPixels(wire::decodeNdarray(ndarrayPart, kSmallLimit), ndarrayPart, kSmallLimit);
+    });
+    return sink;
+}
+
+}  // namespace ng::fuzz
