@@ -27,6 +27,7 @@ transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
     config.endpoint = cli::endpointFor(common, false);
     config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
     config.bidirectional = common.bidirectional;
+    config.maxFrameBytes = common.maxFrameBytes;  // frames a receiver may send back
     return config;
 }
 
