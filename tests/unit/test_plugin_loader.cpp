@@ -22,7 +22,6 @@ extern char** environ;
 namespace fs = std::filesystem;
 
 using ng::test::TempDir;
-
 using ng::test::ScopedEnv;
 
 namespace {
