@@ -8,6 +8,7 @@
 #include "core/logging.hpp"
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
+#include "pipeline/channel_config.hpp"
 #include "pipeline/frame_accounting.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/reply_source.hpp"
@@ -25,16 +26,6 @@ constexpr std::size_t kSinkQueueDepth = 8;
 constexpr transport::Millis kReceivePoll{100};
 // At most this many invalid-message warnings a second; the rest are only counted.
 constexpr int kInvalidLogsPerSecond = 5;
-
-transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
-    transport::ChannelConfig config;
-    config.pattern = common.pattern;
-    config.endpoint = cli::endpointFor(common, true);
-    config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
-    config.bidirectional = common.bidirectional;
-    config.maxFrameBytes = common.maxFrameBytes;
-    return config;
-}
 
 std::vector<std::string> chooseOutputs(const cli::RecvOptions& options) {
     if (!options.outputs.empty()) return options.outputs;
@@ -186,8 +177,8 @@ int runReceiverBody(const cli::RecvOptions& options) {
     }
 
     std::unique_ptr<ReplySource> replies = makeReplySource(options);
-    transport::FrameReceiver receiver(channelConfig(options.common), stopSignal,
-                                      [&replies] { return replies->next(); });
+    transport::FrameReceiver receiver(channelConfigFor(options.common, /*isReceiver=*/true),
+                                      stopSignal, [&replies] { return replies->next(); });
     spdlog::info("listening on {} ({}{})", receiver.endpoint(),
                  transport::patternName(options.common.pattern),
                  options.common.bidirectional ? ", bidirectional" : "");

@@ -9,6 +9,7 @@
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
 #include "pipeline/capture_thread.hpp"
+#include "pipeline/channel_config.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/run.hpp"
 #include "transport/channel.hpp"
@@ -20,16 +21,6 @@ namespace {
 // Frames captured ahead of the socket: enough to absorb jitter, few enough to stay fresh.
 constexpr std::size_t kSendQueueDepth = 4;
 constexpr std::chrono::milliseconds kQueuePoll{100};
-
-transport::ChannelConfig channelConfig(const cli::CommonOptions& common) {
-    transport::ChannelConfig config;
-    config.pattern = common.pattern;
-    config.endpoint = cli::endpointFor(common, false);
-    config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
-    config.bidirectional = common.bidirectional;
-    config.maxFrameBytes = common.maxFrameBytes;  // frames a receiver may send back
-    return config;
-}
 
 double chooseFps(const cli::SendOptions& options, const source::Source& source) {
     if (options.fps >= 0) return options.fps;
@@ -92,7 +83,8 @@ int runSenderBody(const cli::SendOptions& options) {
     source->start();
     const double fps = chooseFps(options, *source);
 
-    transport::FrameSender sender(channelConfig(options.common), stopSignal);
+    transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
+                                  stopSignal);
     spdlog::info("streaming {} to {} ({}, {})", source->describe(), sender.endpoint(),
                  transport::patternName(options.common.pattern),
                  fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"));

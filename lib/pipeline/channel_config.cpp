@@ -1,0 +1,16 @@
+// Shared flags -> transport::ChannelConfig, for ngsend and ngrecv alike.
+#include "pipeline/channel_config.hpp"
+
+namespace ng::pipeline {
+
+transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool isReceiver) {
+    transport::ChannelConfig config;
+    config.pattern = common.pattern;
+    config.endpoint = cli::endpointFor(common, isReceiver);
+    config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
+    config.bidirectional = common.bidirectional;
+    config.maxFrameBytes = common.maxFrameBytes;
+    return config;
+}
+
+}  // namespace ng::pipeline
