@@ -158,6 +158,11 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions
         ->capture_default_str();
     app.add_flag("--bidirectional", o.bidirectional,
                  "NetGear_Async bidirectional mode (patterns 0 and 1 only)");
+    app.add_flag("--latest", o.latest,
+                 isReceiver ? "Keep only the newest frame for the outputs: a slow output skips "
+                              "frames (counted as dropped) instead of slowing the stream"
+                            : "Send only the newest captured frame: a slow network or receiver "
+                              "skips frames (counted as dropped) instead of delaying them");
     app.add_option("-n,--frames", o.frames, "Stop after N frames (0 = until the stream ends)")
         ->check(nonNegative())
         ->capture_default_str();

@@ -21,6 +21,9 @@ struct CommonOptions {
     double timeoutSeconds = 15;  // 0 = wait forever
     bool bidirectional = false;
     long long frames = 0;        // 0 = until the stream ends
+    // --latest: freshness over completeness. Queues keep only the newest frame and count
+    // what they discard, so a slow consumer sees current frames instead of a backlog.
+    bool latest = false;
     std::string summaryPath;     // "" = none, "-" = stderr
     bool stats = false;
     std::string logLevel;        // spdlog level name; "" = SPDLOG_LEVEL or info

@@ -10,6 +10,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
     config.bidirectional = common.bidirectional;
     config.maxFrameBytes = common.maxFrameBytes;
+    config.latest = common.latest;
     return config;
 }
 

@@ -16,8 +16,12 @@ public:
     // Records one received frame; `receivedUs` is the wall clock at arrival.
     void onFrame(const Frame& frame, std::int64_t receivedUs);
 
+    // Frames missing from the sequence: lost on the way or skipped by the sender.
+    std::uint64_t lostInTransit() const { return lostInTransit_; }
+
 private:
     StreamStats& stats_;
+    std::uint64_t lostInTransit_ = 0;
     bool haveSeq_ = false;
     std::uint64_t expectedSeq_ = 0;
 };

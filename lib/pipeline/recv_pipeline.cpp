@@ -23,6 +23,9 @@ namespace {
 // Frames waiting for the sinks. Full means the sinks are slower than the stream, and the
 // receiver then stops taking frames, which slows the sender (PAIR, REQ/REP, PUSH/PULL).
 constexpr std::size_t kSinkQueueDepth = 8;
+// --latest: the sinks get the newest frame; one still waiting when the next comes is
+// dropped, so the receiver never slows the stream down.
+constexpr std::size_t kLatestSinkQueueDepth = 1;
 constexpr transport::Millis kReceivePoll{100};
 // At most this many invalid-message warnings a second; the rest are only counted.
 constexpr int kInvalidLogsPerSecond = 5;
@@ -80,6 +83,8 @@ struct ReceiveResult {
     bool terminated = false;
     std::exception_ptr failure;
     FrameShape lastShape;
+    std::uint64_t lostInTransit = 0;  // gaps in the frame numbers
+    std::uint64_t droppedLatest = 0;  // replaced in the queue by a newer frame (--latest)
 };
 
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
@@ -131,17 +136,23 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 first = false;
             }
             if (!queue.push(std::move(frame))) break;  // the sink thread failed
+            if (options.common.latest) {
+                const std::uint64_t dropped = queue.dropped();
+                stats.addDropped(dropped - result.droppedLatest);
+                result.droppedLatest = dropped;
+            }
             if (options.common.frames > 0 && ++frames >= options.common.frames) break;
         }
     } catch (...) {
         result.failure = std::current_exception();
     }
+    result.lostInTransit = accounting.lostInTransit();
     return result;
 }
 
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
                           const transport::FrameReceiver& receiver, const ReceiveResult& result,
-                          const std::vector<std::string>& outputs) {
+                          const std::vector<std::string>& outputs, std::uint64_t framesWritten) {
     if (options.common.summaryPath.empty()) return;
     std::string outputList = "[";
     for (std::size_t i = 0; i < outputs.size(); ++i) {
@@ -155,7 +166,10 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
                          {"terminated", result.terminated ? "true" : "false"},
                          {"width", std::to_string(result.lastShape.width)},
                          {"height", std::to_string(result.lastShape.height)},
-                         {"channels", std::to_string(result.lastShape.channels)}};
+                         {"channels", std::to_string(result.lastShape.channels)},
+                         {"frames_written", std::to_string(framesWritten)},
+                         {"dropped_in_transit", std::to_string(result.lostInTransit)},
+                         {"dropped_latest", std::to_string(result.droppedLatest)}};
     const LatencySummary latency = stats.latency();
     if (latency.count > 0) {
         extras.emplace_back("latency_ms",
@@ -184,9 +198,12 @@ int runReceiverBody(const cli::RecvOptions& options) {
                  options.common.bidirectional ? ", bidirectional" : "");
 
     StreamStats stats;
-    BoundedQueue<Frame> queue(kSinkQueueDepth, OverflowPolicy::Block);
+    BoundedQueue<Frame> queue(
+        options.common.latest ? kLatestSinkQueueDepth : kSinkQueueDepth,
+        options.common.latest ? OverflowPolicy::DropOldest : OverflowPolicy::Block);
     ReceiveResult result;
     std::exception_ptr sinkError;
+    std::uint64_t framesWritten = 0;
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
@@ -194,12 +211,13 @@ int runReceiverBody(const cli::RecvOptions& options) {
         result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
         sinkError = sinks.error();
+        framesWritten = sinks.framesWritten();
     }
 
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, receiver, result, outputs);
+    writeReceiverSummary(options, stats, receiver, result, outputs, framesWritten);
     if (sinkError) std::rethrow_exception(sinkError);
     if (result.failure) std::rethrow_exception(result.failure);
     return kExitOk;

@@ -20,6 +20,8 @@ namespace {
 
 // Frames captured ahead of the socket: enough to absorb jitter, few enough to stay fresh.
 constexpr std::size_t kSendQueueDepth = 4;
+// --latest: only the newest captured frame waits; an older one still waiting is dropped.
+constexpr std::size_t kLatestQueueDepth = 1;
 constexpr std::chrono::milliseconds kQueuePoll{100};
 
 double chooseFps(const cli::SendOptions& options, const source::Source& source) {
@@ -44,9 +46,28 @@ struct SendOutcome {
     std::exception_ptr failure;
 };
 
+// Captured frames that a newer one replaced before they were sent (--latest), folded into
+// StreamStats as they happen so that --stats shows them live.
+class LatestDrops {
+public:
+    LatestDrops(const BoundedQueue<Frame>& queue, StreamStats& stats)
+        : queue_(queue), stats_(stats) {}
+
+    void update() {
+        const std::uint64_t dropped = queue_.dropped();
+        stats_.addDropped(dropped - counted_);
+        counted_ = dropped;
+    }
+
+private:
+    const BoundedQueue<Frame>& queue_;
+    StreamStats& stats_;
+    std::uint64_t counted_ = 0;
+};
+
 // Sends queued frames until the queue closes, a signal arrives or the socket fails.
 SendOutcome sendFrames(transport::FrameSender& sender, BoundedQueue<Frame>& queue,
-                       const wire::DataValue& message, StreamStats& stats,
+                       const wire::DataValue& message, StreamStats& stats, LatestDrops& drops,
                        const std::atomic<bool>& stopSignal) {
     SendOutcome outcome;
     try {
@@ -59,6 +80,7 @@ SendOutcome sendFrames(transport::FrameSender& sender, BoundedQueue<Frame>& queu
             std::optional<wire::Reply> reply = sender.send(*frame, message);
             if (!reply) break;  // a signal cut the send short: the frame did not go out
             stats.addFrame(frame->bytes());
+            drops.update();
             printReply(*reply);
         }
     } catch (...) {
@@ -74,7 +96,8 @@ void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stat
                  {{"tool", jsonString("ngsend")},
                   {"endpoint", jsonString(sender.endpoint())},
                   {"pattern", jsonString(transport::patternName(options.common.pattern))},
-                  {"source", jsonString(source.describe())}});
+                  {"source", jsonString(source.describe())},
+                  {"unanswered", std::to_string(sender.unansweredFrames())}});
 }
 
 int runSenderBody(const cli::SendOptions& options) {
@@ -92,14 +115,17 @@ int runSenderBody(const cli::SendOptions& options) {
     const wire::DataValue message =
         options.hasMessage ? wire::DataValue::fromText(options.message) : wire::DataValue{};
     StreamStats stats;
-    BoundedQueue<Frame> queue(kSendQueueDepth, OverflowPolicy::Block);
+    BoundedQueue<Frame> queue(options.common.latest ? kLatestQueueDepth : kSendQueueDepth,
+                              options.common.latest ? OverflowPolicy::DropOldest
+                                                    : OverflowPolicy::Block);
+    LatestDrops drops(queue, stats);
     SendOutcome outcome;
     std::exception_ptr captureError;
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
         CaptureThread capture(*source, queue, fps, options.common.frames);
-        outcome = sendFrames(sender, queue, message, stats, stopSignal);
+        outcome = sendFrames(sender, queue, message, stats, drops, stopSignal);
         capture.join();
         captureError = capture.error();
     }
@@ -115,8 +141,10 @@ int runSenderBody(const cli::SendOptions& options) {
             outcome.failure = std::current_exception();
         }
     }
+    drops.update();
     const StatsSnapshot done = stats.snapshot();
-    spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps)", done.frames, done.seconds, done.fps());
+    spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps), {} dropped", done.frames, done.seconds,
+                 done.fps(), done.dropped);
     writeSenderSummary(options, stats, sender, *source);
     if (outcome.failure) std::rethrow_exception(outcome.failure);
     if (captureError) std::rethrow_exception(captureError);

@@ -40,13 +40,21 @@ void SinkThread::openAll(const Frame& first, double outputFps) {
 
 void SinkThread::run(double outputFps) {
     bool opened = false;
+    FrameShape lastShape;
     try {
         while (std::optional<Frame> frame = queue_.pop()) {
             if (endRequested_) continue;  // drain without writing once a sink said stop
             if (!opened) {
                 openAll(*frame, outputFps);
                 opened = true;
+            } else if (frame->shape != lastShape) {
+                // Typically a sender restarted with another --size.
+                spdlog::info("frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw "
+                             "outputs scale them to the first size",
+                             lastShape.width, lastShape.height, lastShape.channels,
+                             frame->shape.width, frame->shape.height, frame->shape.channels);
             }
+            lastShape = frame->shape;
             for (auto& sink : sinks_) {
                 if (!sink->write(*frame)) endRequested_ = true;
             }

@@ -25,6 +25,8 @@ struct ChannelConfig {
     Millis timeout{15000};       // longest wait for the peer; 0 = forever
     bool bidirectional = false;  // NetGear_Async bidirectional mode (patterns 0, 1)
     std::size_t maxFrameBytes = 4096u * 4096u * 4u;  // receiver: larger messages are refused
+    // --latest: ZeroMQ queues hold one frame, so what waits there is never stale.
+    bool latest = false;
 };
 
 // The sending end. Sockets live on the thread that calls send()/terminate().
@@ -55,11 +57,19 @@ public:
 
     // Ends the stream: sends {"terminate": true}; in patterns 0 and 1 waits (bounded by
     // the timeout) for the receiver's acknowledgement and returns its text. Queued frames
-    // are flushed before the socket closes (linger bounded by the timeout).
+    // are flushed before the socket closes (linger bounded by the timeout). Throws
+    // TimeoutError when the receiver went away and no receiver has answered since.
     std::optional<std::string> terminate();
 
     // The endpoint actually bound or connected (with the real port when bound to port 0).
     std::string endpoint() const;
+
+    // Frames whose answers never came because the receiver went away or stopped replying
+    // (PAIR, REQ/REP). send() counts them, logs it and goes on, so a receiver started again
+    // gets the next frames; only waiting past the timeout for any answer ends the stream.
+    // Such a frame may still reach the next receiver (PAIR queues it), so only the
+    // receiver's sequence gaps tell what was really lost.
+    std::uint64_t unansweredFrames() const;
 
 private:
     struct Impl;

@@ -10,6 +10,7 @@
 #include "core/errors.hpp"
 #include "transport/channel.hpp"
 #include "transport/ipc_path.hpp"
+#include "transport/peer_monitor.hpp"
 #include "transport/zmq_socket.hpp"
 
 namespace ng::transport {
@@ -30,6 +31,13 @@ constexpr Millis kPubTerminateGap{50};
 constexpr std::size_t kPairFramesInFlight = 4;
 // Long enough for the last frame and the end-of-stream copies to reach a subscriber.
 constexpr Millis kPubLinger{1000};
+// While an answer is late, how often the connection events are read, to learn that the
+// receiver went away.
+constexpr Millis kPeerCheckInterval{100};
+// REQ/REP's lazy-pirate retry: with no reply this long, the REQ socket is reopened and the
+// stream goes on. Short of the default --timeout, so a receiver that vanished without
+// closing its connection (a host that lost power) costs seconds, not the whole timeout.
+constexpr Millis kReplyRetryInterval{2500};
 
 // Called by libzmq, on its I/O thread, when a zero-copy message no longer needs the
 // frame's buffer: drops the reference that kept the buffer alive until then.
@@ -97,16 +105,33 @@ struct FrameSender::Impl {
           socket(detail::openSocket(context, config, detail::Role::Sender)),
           endpoint(detail::actualEndpoint(socket, config.endpoint)) {
         ipcFile.arm(config.endpoint);
+        if (answersEachFrame(config.pattern)) {
+            monitor = std::make_unique<detail::PeerMonitor>(context, socket);
+        }
     }
+
+    // How one wait for an answer ended.
+    enum class AnswerOutcome {
+        Answered,
+        Stopped,       // a stop request cut the wait short
+        ReceiverGone,  // its connection closed: the answers outstanding will never come
+        NoReply,       // REQ/REP: no reply within kReplyRetryInterval
+    };
+    struct AnswerWait {
+        AnswerOutcome outcome;
+        wire::Reply reply;  // Answered only
+    };
 
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
     std::optional<std::string> terminate();
 
     std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data) const;
-    // nullopt when a stop request ended the wait.
-    std::optional<wire::Reply> awaitAnswer(std::uint64_t seq);
+    AnswerWait awaitAnswer(std::uint64_t seq);
+    [[noreturn]] void throwNoAnswer(std::uint64_t seq) const;
     std::size_t answerWindow() const;
     std::optional<wire::Reply> awaitOldestAnswer();
+    void giveUpOnUnanswered(AnswerOutcome why);
+    void reopenSocket();
     std::vector<wire::Reply> flush();
     wire::Reply decodeAnswer(const std::vector<zmq::message_t>& answer) const;
     bool awaitSubscriber();
@@ -116,16 +141,23 @@ struct FrameSender::Impl {
 
     ChannelConfig config;
     const std::atomic<bool>& stop;
-    // Destruction runs upwards: the socket closes, the context ends (closing the
-    // listener), and only then can the ipc socket file go.
+    // Destruction runs upwards: the monitor and the socket close, the context ends (closing
+    // the listener), and only then can the ipc socket file go.
     detail::IpcFileRemover ipcFile;
     zmq::context_t context;
     zmq::socket_t socket;
+    std::unique_ptr<detail::PeerMonitor> monitor;  // patterns that answer each frame
     std::string endpoint;
     bool terminated = false;
     bool subscribed = false;  // PUB/SUB: a subscriber has joined
     // Sequence numbers of frames sent whose answers are still to be read, oldest first.
     std::deque<std::uint64_t> unanswered;
+    // The receiver's connection closed; answers it sent before still count.
+    bool receiverGone = false;
+    // Since when no answer has come despite a recovery: --timeout runs from here, so
+    // recovering again and again never waits past it.
+    std::optional<SteadyClock::time_point> unansweredSince;
+    std::uint64_t unansweredFrames = 0;
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -165,9 +197,19 @@ std::size_t FrameSender::Impl::answerWindow() const {
 }
 
 std::optional<wire::Reply> FrameSender::Impl::awaitOldestAnswer() {
-    std::optional<wire::Reply> reply = awaitAnswer(unanswered.front());
-    if (reply) unanswered.pop_front();
-    return reply;
+    AnswerWait wait = awaitAnswer(unanswered.front());
+    switch (wait.outcome) {
+        case AnswerOutcome::Answered:
+            unanswered.pop_front();
+            return std::move(wait.reply);
+        case AnswerOutcome::Stopped:
+            return std::nullopt;
+        case AnswerOutcome::ReceiverGone:
+        case AnswerOutcome::NoReply:
+            giveUpOnUnanswered(wait.outcome);
+            return wire::Reply{};
+    }
+    throw std::logic_error("unknown answer outcome");
 }
 
 std::vector<wire::Reply> FrameSender::Impl::flush() {
@@ -178,6 +220,48 @@ std::vector<wire::Reply> FrameSender::Impl::flush() {
         replies.push_back(std::move(*reply));
     }
     return replies;
+}
+
+// The receiver went away (killed, restarted) or stopped replying: the stream goes on
+// without the answers still due, so a receiver started again gets the next frames. PAIR
+// reconnects by itself and keeps frames sent meanwhile for the next receiver; REQ/REP
+// takes the lazy-pirate way and reopens its socket, since a REQ socket may hold a request
+// nobody will ever answer (that frame is lost).
+void FrameSender::Impl::giveUpOnUnanswered(AnswerOutcome why) {
+    if (!unansweredSince) unansweredSince = SteadyClock::now();
+    unansweredFrames += unanswered.size();
+    const std::string frames =
+        unanswered.size() == 1
+            ? fmt::format("frame {}", unanswered.front())
+            : fmt::format("frames {}-{}", unanswered.front(), unanswered.back());
+    unanswered.clear();
+    receiverGone = false;
+
+    const std::string cause = why == AnswerOutcome::ReceiverGone
+                                  ? "went away"
+                                  : fmt::format("gave no reply within {}",
+                                                detail::formatSeconds(kReplyRetryInterval));
+    const std::string waitLimit =
+        config.timeout.count() == 0
+            ? std::string("as long as it takes (--timeout 0)")
+            : fmt::format("up to {}", detail::formatSeconds(config.timeout));
+    if (config.pattern == Pattern::ReqRep && !config.endpoint.bind) {
+        reopenSocket();
+        spdlog::warn("the receiver at {} {}: {} lost; reopened the REQ socket and going on, "
+                     "waiting {} for a receiver",
+                     endpoint, cause, frames, waitLimit);
+    } else {
+        spdlog::warn("the receiver at {} {}: {} unanswered (lost with it, or kept for the next "
+                     "receiver); going on, waiting {} for a receiver",
+                     endpoint, cause, frames, waitLimit);
+    }
+}
+
+void FrameSender::Impl::reopenSocket() {
+    monitor.reset();
+    socket.close();
+    socket = detail::openSocket(context, config, detail::Role::Sender);
+    monitor = std::make_unique<detail::PeerMonitor>(context, socket);
 }
 
 std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
@@ -193,20 +277,54 @@ std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
     return message;
 }
 
-std::optional<wire::Reply> FrameSender::Impl::awaitAnswer(std::uint64_t seq) {
+FrameSender::Impl::AnswerWait FrameSender::Impl::awaitAnswer(std::uint64_t seq) {
+    const Deadline giveUp =
+        config.timeout.count() == 0
+            ? Deadline::never()
+            : Deadline::at(unansweredSince.value_or(SteadyClock::now()) + config.timeout);
+    const Deadline retry = config.pattern == Pattern::ReqRep
+                               ? Deadline::after(kReplyRetryInterval)
+                               : Deadline::never();
     std::vector<zmq::message_t> answer;
-    switch (detail::receiveMessage(socket, answer, Deadline::forTimeout(config.timeout), &stop)) {
-        case WaitResult::Stopped:
-            return std::nullopt;
-        case WaitResult::Expired:
-            throw TimeoutError(fmt::format(
-                "the receiver at {} did not answer frame {} within {}: did it stop, stall or "
-                "restart?",
-                endpoint, seq, detail::formatSeconds(config.timeout)));
-        case WaitResult::Ready:
-            break;
+    for (;;) {
+        // Once the receiver is known gone, only answers already here are taken.
+        const Deadline slice = receiverGone ? Deadline::after(Millis{0})
+                                            : giveUp.earliest(retry).earliest(
+                                                  Deadline::after(kPeerCheckInterval));
+        switch (detail::receiveMessage(socket, answer, slice, &stop)) {
+            case WaitResult::Stopped:
+                return {AnswerOutcome::Stopped, {}};
+            case WaitResult::Ready:
+                unansweredSince.reset();
+                return {AnswerOutcome::Answered, decodeAnswer(answer)};
+            case WaitResult::Expired:
+                break;
+        }
+        if (receiverGone) return {AnswerOutcome::ReceiverGone, {}};
+        // A REQ request sent after a receiver came back is with that receiver: only the
+        // retry interval gives up on it. PAIR cannot tell which answers a lost connection
+        // took with it, so any loss resets the frames in flight.
+        if (monitor->peerLost() &&
+            (config.pattern != Pattern::ReqRep || monitor->connectedPeers() == 0)) {
+            receiverGone = true;  // go round once more for answers sent before it went
+            continue;
+        }
+        if (giveUp.passed()) throwNoAnswer(seq);
+        if (retry.passed()) return {AnswerOutcome::NoReply, {}};
     }
-    return decodeAnswer(answer);
+}
+
+void FrameSender::Impl::throwNoAnswer(std::uint64_t seq) const {
+    if (monitor->connectedPeers() == 0) {
+        throw TimeoutError(fmt::format(
+            "no receiver answered at {} within {}: none is connected (is ngrecv running there "
+            "with the same --pattern ({}) and --protocol? --timeout 0 waits forever)",
+            endpoint, detail::formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+    }
+    throw TimeoutError(fmt::format(
+        "the receiver at {} did not answer frame {} within {}: is it stalled, or is it not "
+        "ngrecv/NetGear_Async with --pattern {}?",
+        endpoint, seq, detail::formatSeconds(config.timeout), static_cast<int>(config.pattern)));
 }
 
 wire::Reply FrameSender::Impl::decodeAnswer(const std::vector<zmq::message_t>& answer) const {
@@ -266,7 +384,21 @@ std::optional<std::string> FrameSender::Impl::terminate() {
     }
     detail::setLinger(socket, flushLinger());
     if (!answersEachFrame(config.pattern)) return std::nullopt;
-    return awaitTerminateAck(budget);
+    std::optional<std::string> ack = awaitTerminateAck(budget);
+    if (ack || stop) return ack;
+    if (unansweredSince) {
+        // The receiver went away and none answered since: the end of the stream, and any
+        // frames sent meanwhile, reached nobody.
+        throw TimeoutError(fmt::format(
+            "the receiver at {} went away and no receiver answered since: the end of the stream "
+            "reached nobody (was ngrecv stopped, or did it refuse the stream, e.g. "
+            "--bidirectional on one end only?)",
+            endpoint));
+    }
+    // The stream has ended whatever happens here, so a missing acknowledgement is only
+    // worth a warning.
+    spdlog::warn("the receiver at {} did not acknowledge the end of the stream", endpoint);
+    return std::nullopt;
 }
 
 // A publisher drops whatever it sends before a subscription reaches it (ZeroMQ's "slow
@@ -303,18 +435,14 @@ void FrameSender::Impl::publishTerminate() {
     }
 }
 
-// The stream has ended whatever happens here, so a missing acknowledgement is only worth
-// a warning.
+// nullopt when no acknowledgement came within the budget.
 std::optional<std::string> FrameSender::Impl::awaitTerminateAck(EndingBudget& budget) {
     std::vector<zmq::message_t> answer;
     for (;;) {
         const WaitResult got = budget.wait([&](const Deadline& d, const std::atomic<bool>* s) {
             return detail::receiveMessage(socket, answer, d, s);
         });
-        if (got != WaitResult::Ready) {
-            spdlog::warn("the receiver at {} did not acknowledge the end of the stream", endpoint);
-            return std::nullopt;
-        }
+        if (got != WaitResult::Ready) return std::nullopt;
         try {
             return wire::decodeTerminateAck(detail::viewOf(answer.front()));
         } catch (const ProtocolError& e) {
@@ -342,5 +470,7 @@ std::vector<wire::Reply> FrameSender::flush() { return impl_->flush(); }
 std::optional<std::string> FrameSender::terminate() { return impl_->terminate(); }
 
 std::string FrameSender::endpoint() const { return impl_->endpoint; }
+
+std::uint64_t FrameSender::unansweredFrames() const { return impl_->unansweredFrames; }
 
 }  // namespace ng::transport

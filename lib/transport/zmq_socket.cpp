@@ -16,11 +16,13 @@ namespace ng::transport::detail {
 
 namespace {
 
-// Frames a PUSH sender may queue for a slow receiver. libzmq's default (1000) would let
-// ~1 GB of VGA frames and half a minute of latency pile up behind a slow link; with a
-// short queue send() waits instead, and the capture queue in front of it drops the oldest
-// frame, so the receiver sees the newest ones.
-constexpr int kPushQueueFrames = 8;
+// Frames a PUSH sender may queue for a slow receiver, and any receiver for a slow reader.
+// libzmq's default (1000) would let ~1 GB of VGA frames and half a minute of latency pile
+// up behind a slow link or a slow output; with a short queue the sender waits instead.
+constexpr int kQueuedFrames = 8;
+// --latest: one frame. (ZMQ_CONFLATE would keep only the newest message too, but it
+// refuses multipart messages, and a NetGear_Async frame has two parts.)
+constexpr int kLatestQueuedFrames = 1;
 
 // Room for the msgpack map around the pixels when bounding a received message's size.
 constexpr std::int64_t kMessageOverhead = 4096;
@@ -86,6 +88,12 @@ std::string connectHint(int error) {
 
 void setPatternOptions(zmq::socket_t& socket, const ChannelConfig& config, Role role) {
     const bool sender = role == Role::Sender;
+    const int queuedFrames = config.latest ? kLatestQueuedFrames : kQueuedFrames;
+    // Bounds what a receiver buffers behind a slow output (a subscriber's below): a PUSH
+    // sender, or any sender that does not wait for answers, would fill it otherwise.
+    if (!sender && config.pattern != Pattern::PubSub) {
+        socket.set(zmq::sockopt::rcvhwm, queuedFrames);
+    }
     switch (config.pattern) {
         case Pattern::Pair:
             break;
@@ -107,7 +115,7 @@ void setPatternOptions(zmq::socket_t& socket, const ChannelConfig& config, Role 
             }
             break;
         case Pattern::PushPull:
-            if (sender) socket.set(zmq::sockopt::sndhwm, kPushQueueFrames);
+            if (sender) socket.set(zmq::sockopt::sndhwm, queuedFrames);
             break;
     }
 }
@@ -129,7 +137,7 @@ void setCommonOptions(zmq::socket_t& socket, const ChannelConfig& config, Role r
     // included, the moment the peer disconnects, so the terminate acknowledgement of a
     // receiver that closes right after sending it (as vidgear's does) was lost about one run
     // in twenty. An absent receiver still shows: PAIR and REQ time out waiting for the
-    // frame's answer, PUSH once its kPushQueueFrames are queued.
+    // frame's answer, PUSH once its kQueuedFrames are queued.
 
     if (config.endpoint.protocol == Protocol::Tcp &&
         config.endpoint.address.find(':') != std::string::npos) {

@@ -25,6 +25,7 @@ public:
     static Deadline never() { return Deadline{}; }
     // A wait too long for the clock to represent (Millis::max()) never ends.
     static Deadline after(Millis wait);
+    static Deadline at(SteadyClock::time_point when) { return Deadline{when}; }
     // --timeout semantics: 0 waits forever.
     static Deadline forTimeout(Millis timeout) {
         return timeout.count() == 0 ? never() : after(timeout);

@@ -109,7 +109,8 @@ signal.signal(signal.SIGTERM, _on_term)
 
 
 class Proc:
-    """A started process whose stdout and stderr go to files, so nothing blocks on a pipe."""
+    """A started process whose stdout and stderr go to files, so nothing blocks on a pipe.
+    stdout="pipe" gives a pipe instead (popen.stdout), for a reader the test controls."""
 
     def __init__(self, args, workdir, name=None, env=None, stdin=None, cwd=None, stdout=None,
                  pass_fds=()):
@@ -117,7 +118,8 @@ class Proc:
         self.name = name or os.path.basename(self.args[0])
         os.makedirs(workdir, exist_ok=True)
         tag = f"{self.name}-{time.monotonic_ns()}"
-        self.out_path = stdout or os.path.join(workdir, tag + ".out")
+        piped = stdout == "pipe"
+        self.out_path = None if piped else (stdout or os.path.join(workdir, tag + ".out"))
         self.err_path = os.path.join(workdir, tag + ".err")
         full_env = dict(os.environ)
         if env:
@@ -126,9 +128,10 @@ class Proc:
                     full_env.pop(k, None)
                 else:
                     full_env[k] = v
-        with open(self.out_path, "wb") as out, open(self.err_path, "wb") as err:
+        with open(self.out_path or os.devnull, "wb") as out, open(self.err_path, "wb") as err:
             self.popen = subprocess.Popen(
-                self.args, stdout=out, stderr=err, env=full_env, cwd=cwd, pass_fds=pass_fds,
+                self.args, stdout=subprocess.PIPE if piped else out, stderr=err, env=full_env,
+                cwd=cwd, pass_fds=pass_fds,
                 stdin=subprocess.PIPE if stdin == "pipe" else subprocess.DEVNULL)
         self.started = time.monotonic()
         _live.append(self)

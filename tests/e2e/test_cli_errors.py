@@ -1,4 +1,5 @@
 """Proves bad command lines exit 2 with one line naming the culprit, and missing peers exit 3 within --timeout."""
+import os
 import time
 
 import ngtest
@@ -49,14 +50,21 @@ def check_bad_flags(workdir):
 
 
 def check_sender_times_out_without_receiver(workdir):
-    for pattern in (0, 1):
+    # PAIR and REQ/REP wait for an answer, PUSH for room once its queue is full, PUB for
+    # a subscriber: each gives up after --timeout with exit 3, naming the endpoint.
+    for pattern in (0, 1, 2, 3):
         port = ngtest.free_port()
         started = time.monotonic()
         send = ngtest.ngsend(["--pattern", pattern, "-a", "127.0.0.1", "-p", port, "-t", "1",
-                              "-s", "test", "--size", "64x48", "-n", "5"], workdir)
+                              "-s", "test", "--size", "64x48", "--fps", "0", "-n", "50"],
+                             workdir)
         ngtest.expect_exit(send, 3, timeout=10)
         assert time.monotonic() - started < 6, "ngsend took too long to give up"
-        assert f"127.0.0.1:{port}" in send.stderr(), "message does not name the endpoint\n" + send.describe()
+        last = send.stderr_lines()[-1]
+        # The endpoint, and the likely cause: no ngrecv there, or one with another pattern.
+        assert f"127.0.0.1:{port}" in last and "ngrecv" in last, (
+            f"pattern {pattern}: the message does not name the endpoint and the cause\n"
+            + send.describe())
 
 
 def check_receiver_times_out_without_sender(workdir):
@@ -68,6 +76,29 @@ def check_receiver_times_out_without_sender(workdir):
         ngtest.expect_exit(recv, 3, timeout=10)
         assert time.monotonic() - started < 6, "ngrecv took too long to give up"
         assert str(port) in recv.stderr(), "message does not name the endpoint\n" + recv.describe()
+
+
+def check_timeout_zero_waits_for_a_late_peer(workdir):
+    # --timeout 0 waits forever: each tool outwaits a 1 s timeout by far, then streams
+    # once its peer turns up.
+    for late in ("receiver", "sender"):
+        port = ngtest.free_port()
+        ep = ["-a", "127.0.0.1", "-p", port]
+        summary = os.path.join(workdir, f"late-{late}.json")
+        recv_args = ["-t", "0" if late == "sender" else "10", "-o", "null", "--summary", summary,
+                     *ep]
+        send_args = ["-t", "0" if late == "receiver" else "10", "-s", "test", "--size", "64x48",
+                     "--fps", "0", "-n", "20", *ep]
+        first = ngtest.ngrecv(recv_args, workdir) if late == "sender" else \
+            ngtest.ngsend(send_args, workdir)
+        time.sleep(3)
+        assert first.popen.poll() is None, f"{first.name} -t 0 gave up\n" + first.describe()
+        second = ngtest.ngsend(send_args, workdir) if late == "sender" else \
+            ngtest.ngrecv(recv_args, workdir)
+        ngtest.expect_exit(first, 0, timeout=15)
+        ngtest.expect_exit(second, 0, timeout=15)
+        s = ngtest.read_summary(summary)
+        assert s["frames"] == 20 and s["terminated"] is True, f"late {late}: {s}"
 
 
 def check_picam_not_available(workdir):

@@ -447,6 +447,138 @@ TEST_CASE("PUSH delivers every queued frame although the sender closes right aft
     CHECK(ended);
 }
 
+// A receiver that takes frames and never answers them, then dies: what a killed ngrecv
+// looks like from the sender. Bound where `config` says; closes when destroyed.
+class SilentReceiver {
+public:
+    SilentReceiver(const ChannelConfig& config, zmq::socket_type type)
+        : socket_(context_, type) {
+        socket_.set(zmq::sockopt::linger, 0);
+        socket_.bind(config.endpoint.url());
+    }
+    // Reads one whole message; false when none came within `wait`.
+    bool takeMessage(Millis wait) {
+        socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(wait.count()));
+        std::vector<zmq::message_t> parts;
+        return zmq::recv_multipart(socket_, std::back_inserter(parts)).has_value();
+    }
+
+private:
+    zmq::context_t context_;
+    zmq::socket_t socket_;
+};
+
+// Runs the rest of the stream into a real receiver that took over the endpoint; returns
+// the sequence numbers it received.
+std::vector<std::uint64_t> finishWithNewReceiver(FrameSender& sender, const ChannelConfig& bound,
+                                                 FramePool& pool, std::uint64_t firstSeq,
+                                                 std::uint64_t endSeq) {
+    std::atomic<bool> stop{false};
+    FrameReceiver receiver(bound, stop);
+    ReceiveThread thread(receiver);
+    for (std::uint64_t seq = firstSeq; seq < endSeq; ++seq) {
+        REQUIRE(sender.send(makeFrame(pool, seq), wire::DataValue::none()));
+    }
+    sender.flush();
+    const auto ack = sender.terminate();
+    thread.join();
+    REQUIRE(ack);
+    CHECK(*ack == "Client-`" + receiver.receiverId() + "` successfully terminated!");
+    std::vector<std::uint64_t> seqs;
+    for (const Received& event : thread.events) {
+        if (event.kind == Received::Kind::Frame) seqs.push_back(event.frame.seq);
+    }
+    return seqs;
+}
+
+TEST_CASE("a PAIR sender goes on when its receiver dies and another takes over") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    ChannelConfig bound = receiverConfig(Pattern::Pair, Protocol::Tcp);
+    bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());  // a free port
+    FrameSender sender(senderConfig(bound, bound.endpoint.url()), stop);
+    // Frames 0-2 go out ahead of their answers; sending frame 3 waits for frame 0's.
+    for (std::uint64_t seq = 0; seq < 3; ++seq) {
+        REQUIRE(sender.send(makeFrame(pool, seq), wire::DataValue::none()));
+    }
+    std::optional<wire::Reply> reply;
+    std::thread sending;
+    std::chrono::steady_clock::time_point died;
+    {
+        SilentReceiver dying(bound, zmq::socket_type::pair);
+        for (int i = 0; i < 3; ++i) CHECK(dying.takeMessage(kTestTimeout));
+        sending = std::thread([&] { reply = sender.send(makeFrame(pool, 3), wire::DataValue::none()); });
+        CHECK(dying.takeMessage(kTestTimeout));
+        died = std::chrono::steady_clock::now();
+    }
+    sending.join();
+    // The 4 frames in flight are given up at once, not after the 2 s timeout.
+    CHECK(elapsedSince(died) < 1000ms);
+    REQUIRE(reply);
+    CHECK(sender.unansweredFrames() == 4);
+    // Sent while nobody is there: PAIR keeps it for the next receiver.
+    REQUIRE(sender.send(makeFrame(pool, 4), wire::DataValue::none()));
+
+    const std::vector<std::uint64_t> seqs = finishWithNewReceiver(sender, bound, pool, 5, 20);
+    REQUIRE(!seqs.empty());
+    CHECK(seqs.front() == 4);
+    CHECK(seqs.back() == 19);
+    CHECK(seqs.size() == 16);
+}
+
+TEST_CASE("a REQ sender reopens its socket when its receiver dies (lazy pirate)") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    ChannelConfig bound = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
+    bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());
+    FrameSender sender(senderConfig(bound, bound.endpoint.url()), stop);
+    std::optional<wire::Reply> reply;
+    std::thread sending([&] { reply = sender.send(makeFrame(pool, 0), wire::DataValue::none()); });
+    std::chrono::steady_clock::time_point died;
+    {
+        // The receiver takes the request and dies before replying.
+        SilentReceiver dying(bound, zmq::socket_type::rep);
+        CHECK(dying.takeMessage(kTestTimeout));
+        died = std::chrono::steady_clock::now();
+    }
+    sending.join();
+    // Given up at once, not after the 2 s timeout nor the 2.5 s retry interval.
+    CHECK(elapsedSince(died) < 1000ms);
+    REQUIRE(reply);
+    CHECK(reply->kind == wire::Reply::Kind::None);
+    CHECK(sender.unansweredFrames() == 1);
+
+    const std::vector<std::uint64_t> seqs = finishWithNewReceiver(sender, bound, pool, 1, 10);
+    CHECK(seqs == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
+}
+
+TEST_CASE("a REQ sender gives up on a reply after the retry interval and goes on") {
+    // The receiver stays connected but never replies (hung): the lazy-pirate retry, not
+    // the --timeout, ends the wait.
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    ChannelConfig bound = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
+    bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());
+    ChannelConfig config = senderConfig(bound, bound.endpoint.url());
+    config.timeout = 10s;
+    FrameSender sender(config, stop);
+    SilentReceiver hung(bound, zmq::socket_type::router);  // takes requests, never replies
+    const auto start = std::chrono::steady_clock::now();
+    const auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
+    const Millis waited = elapsedSince(start);
+    REQUIRE(reply);
+    CHECK(reply->kind == wire::Reply::Kind::None);
+    CHECK(sender.unansweredFrames() == 1);
+    CHECK(waited >= 2000ms);
+    CHECK(waited < 5000ms);
+    // The reopened socket connects again: the next request reaches the receiver.
+    REQUIRE(hung.takeMessage(kTestTimeout));  // the first request
+    std::thread next([&] { sender.send(makeFrame(pool, 1), wire::DataValue::none()); });
+    CHECK(hung.takeMessage(kTestTimeout));
+    stop = true;
+    next.join();
+}
+
 TEST_CASE("a sender with no receiver times out within its timeout") {
     for (Pattern pattern : {Pattern::Pair, Pattern::ReqRep, Pattern::PushPull}) {
         const std::string name = patternName(pattern);

@@ -1,0 +1,71 @@
+// PeerMonitor: connection events of one socket, read without blocking.
+#include "transport/peer_monitor.hpp"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdint>
+#include <cstring>
+
+namespace ng::transport::detail {
+
+namespace {
+
+constexpr int kWatchedEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
+
+// Each monitor publishes on its own inproc address within the context.
+std::string nextMonitorAddress() {
+    static std::atomic<unsigned> counter{0};
+    return fmt::format("inproc://ng-peer-monitor-{}", counter++);
+}
+
+}  // namespace
+
+PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket) {
+    const std::string address = nextMonitorAddress();
+    if (zmq_socket_monitor(socket.handle(), address.c_str(), kWatchedEvents) != 0) {
+        throw zmq::error_t();
+    }
+    events_ = zmq::socket_t(context, zmq::socket_type::pair);
+    events_.set(zmq::sockopt::linger, 0);
+    events_.connect(address);
+}
+
+PeerMonitor::~PeerMonitor() = default;
+
+bool PeerMonitor::peerLost() {
+    while (readEvent()) {
+    }
+    const bool lost = lost_;
+    lost_ = false;
+    return lost;
+}
+
+// One event is two parts: 16-bit event id and 32-bit value, then the peer's address.
+bool PeerMonitor::readEvent() {
+    zmq::message_t head;
+    if (!events_.recv(head, zmq::recv_flags::dontwait)) return false;
+    zmq::message_t address;
+    if (head.more()) static_cast<void>(events_.recv(address, zmq::recv_flags::none));
+    if (head.size() < sizeof(std::uint16_t)) return true;
+    std::uint16_t event = 0;
+    std::memcpy(&event, head.data(), sizeof event);
+    switch (event) {
+        case ZMQ_EVENT_CONNECTED:
+        case ZMQ_EVENT_ACCEPTED:
+            ++connected_;
+            spdlog::debug("peer connected: {}", address.to_string());
+            break;
+        case ZMQ_EVENT_DISCONNECTED:
+            if (connected_ > 0) --connected_;
+            lost_ = true;
+            spdlog::debug("peer disconnected: {}", address.to_string());
+            break;
+        default:
+            break;
+    }
+    return true;
+}
+
+}  // namespace ng::transport::detail

@@ -1,0 +1,36 @@
+// Internal to transport: learns from libzmq's socket monitor when a peer connects or goes.
+#pragma once
+
+#include <string>
+#include <zmq.hpp>
+
+namespace ng::transport::detail {
+
+// A sender waiting for an answer cannot tell a slow receiver from a dead one by the socket
+// alone. libzmq's monitor reports every connection that ends (the receiver was killed or
+// restarted), so the sender can give up on the answers at once instead of waiting out its
+// timeout. Reading it never blocks and costs nothing per frame: events come only when
+// connections open or close.
+class PeerMonitor {
+public:
+    // Starts monitoring `socket`, which must outlive this object.
+    PeerMonitor(zmq::context_t& context, zmq::socket_t& socket);
+    ~PeerMonitor();
+    PeerMonitor(const PeerMonitor&) = delete;
+    PeerMonitor& operator=(const PeerMonitor&) = delete;
+
+    // Reads the events that arrived since the last call. True when a connection to a peer
+    // ended among them.
+    bool peerLost();
+    // Peers connected now, as far as the events read so far tell.
+    int connectedPeers() const { return connected_; }
+
+private:
+    bool readEvent();
+
+    zmq::socket_t events_;
+    int connected_ = 0;
+    bool lost_ = false;
+};
+
+}  // namespace ng::transport::detail
