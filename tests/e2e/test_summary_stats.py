@@ -48,44 +48,47 @@ def check_summary_on_stderr(workdir):
         assert proc.stdout() == "", f"{tool} wrote the summary to stdout"
 
 
-def check_sigint_receiver_finalises_video(workdir):
-    ep = endpoint()
-    video = os.path.join(workdir, "out.mkv")
-    summary = os.path.join(workdir, "recv.json")
-    recv = ngtest.ngrecv(["-o", video, "--summary", summary, "-t", "10", *ep], workdir)
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", "test", *SIZE, "--fps", "30", "-t", "3", *ep], workdir)
-    send.wait_for_stderr(r"streaming", timeout=10)
-    time.sleep(2)
-    recv.send_signal(signal.SIGINT)
-    ngtest.expect_exit(recv, 0, timeout=10)
-    send.send_signal(signal.SIGINT)
-    send.wait(timeout=15)  # its peer is gone: any clean end will do, but it must end
-    s = ngtest.read_summary(summary)
-    assert 20 <= s["frames"] <= 90, f"about 60 frames expected in 2 s at 30 fps: {s}"
-    assert s["terminated"] is False, s
-    assert ngtest.ffprobe_frame_count(video) == s["frames"], (
-        f"video holds {ngtest.ffprobe_frame_count(video)} frames, summary says {s['frames']}")
+def check_signal_to_receiver_finalises_video(workdir):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        ep = endpoint()
+        video = os.path.join(workdir, f"out-{sig.name}.mkv")
+        summary = os.path.join(workdir, f"recv-{sig.name}.json")
+        recv = ngtest.ngrecv(["-o", video, "--summary", summary, "-t", "10", *ep], workdir)
+        ngtest.wait_listening(recv)
+        send = ngtest.ngsend(["-s", "test", *SIZE, "--fps", "30", "-t", "3", *ep], workdir)
+        send.wait_for_stderr(r"streaming", timeout=10)
+        time.sleep(2)
+        recv.send_signal(sig)
+        ngtest.expect_exit(recv, 0, timeout=10)
+        send.send_signal(signal.SIGINT)
+        send.wait(timeout=15)  # its peer is gone: any clean end will do, but it must end
+        s = ngtest.read_summary(summary)
+        assert 20 <= s["frames"] <= 90, f"{sig.name}: about 60 frames in 2 s at 30 fps: {s}"
+        assert s["terminated"] is False, s
+        assert ngtest.ffprobe_frame_count(video) == s["frames"], (
+            f"{sig.name}: video holds {ngtest.ffprobe_frame_count(video)} frames, summary says "
+            f"{s['frames']}")
 
 
-def check_sigint_sender_terminates_stream(workdir):
-    ep = endpoint()
-    recv_summary = os.path.join(workdir, "recv.json")
-    send_summary = os.path.join(workdir, "send.json")
-    recv = ngtest.ngrecv(["-o", "null", "--summary", recv_summary, "-t", "10", *ep], workdir)
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", "test", *SIZE, "--fps", "30", "--summary", send_summary,
-                          "-t", "5", *ep], workdir)
-    send.wait_for_stderr(r"streaming", timeout=10)
-    time.sleep(1.5)
-    send.send_signal(signal.SIGINT)
-    ngtest.expect_exit(send, 0, timeout=10)
-    ngtest.expect_exit(recv, 0, timeout=10)
-    r, s = ngtest.read_summary(recv_summary), ngtest.read_summary(send_summary)
-    assert r["terminated"] is True, f"receiver summary: {r}"
-    assert r["frames"] > 10, r
-    # PAIR is lossless: what the sender counted is what arrived.
-    assert r["frames"] == s["frames"], f"sent {s['frames']}, received {r['frames']}"
+def check_signal_to_sender_terminates_stream(workdir):
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        ep = endpoint()
+        recv_summary = os.path.join(workdir, f"recv-{sig.name}.json")
+        send_summary = os.path.join(workdir, f"send-{sig.name}.json")
+        recv = ngtest.ngrecv(["-o", "null", "--summary", recv_summary, "-t", "10", *ep], workdir)
+        ngtest.wait_listening(recv)
+        send = ngtest.ngsend(["-s", "test", *SIZE, "--fps", "30", "--summary", send_summary,
+                              "-t", "5", *ep], workdir)
+        send.wait_for_stderr(r"streaming", timeout=10)
+        time.sleep(1.5)
+        send.send_signal(sig)
+        ngtest.expect_exit(send, 0, timeout=10)
+        ngtest.expect_exit(recv, 0, timeout=10)
+        r, s = ngtest.read_summary(recv_summary), ngtest.read_summary(send_summary)
+        assert r["terminated"] is True, f"{sig.name}: receiver summary: {r}"
+        assert r["frames"] > 10, r
+        # PAIR is lossless: what the sender counted is what arrived.
+        assert r["frames"] == s["frames"], f"{sig.name}: sent {s['frames']}, received {r['frames']}"
 
 
 if __name__ == "__main__":
