@@ -299,10 +299,19 @@ def main():
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--callgrind", action="store_true",
                         help="only count instructions per frame of ngsend and ngrecv (valgrind)")
+    parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
+                        help="throughput rows limited to these sizes (640x480), protocols and "
+                             "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
     args = parser.parse_args()
     args.bin = args.bin.resolve()
     args.ceiling = str(args.bin / "zmq_ceiling")
     args.sizes, args.protocols, args.patterns = SIZES, PROTOCOLS, list(PATTERNS)
+    if args.only:
+        pick = lambda values, name: [v for v in values if name(v) in args.only] or values
+        args.sizes = pick(SIZES, lambda s: f"{s[0]}x{s[1]}")
+        args.protocols = pick(PROTOCOLS, str)
+        args.patterns = pick(list(PATTERNS), str)
+        args.no_docs = True
     if args.smoke:
         args.sizes, args.repeat, args.frames = [(320, 240)], 1, 30
         args.no_docs = True

@@ -1,10 +1,12 @@
-// ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread.
+// ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread
+// (or straight to the sinks when they all write instantly, as -o null does).
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
 
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
+#include "core/frame_allocations.hpp"
 #include "core/logging.hpp"
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
@@ -135,7 +137,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 sinks.setPeer(received->peer);
                 first = false;
             }
-            if (!queue.push(std::move(frame))) break;  // the sink thread failed
+            if (!sinks.deliver(std::move(frame))) break;  // a sink failed
             if (options.common.latest) {
                 const std::uint64_t dropped = queue.dropped();
                 stats.addDropped(dropped - result.droppedLatest);
@@ -226,6 +228,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
 }  // namespace
 
 int runReceiver(const cli::RecvOptions& options) {
+    keepFrameAllocations();
     configureLogging("ngrecv", options.common.logLevel);
     return runGuarded([&] { return runReceiverBody(options); });
 }

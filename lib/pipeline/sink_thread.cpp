@@ -1,14 +1,26 @@
-// The output side of ngrecv: queue -> every sink, with finalisation guaranteed.
+// The output side of ngrecv: frames -> every sink, with finalisation guaranteed.
 #include "pipeline/sink_thread.hpp"
+
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 namespace ng::pipeline {
 
+namespace {
+bool allWriteInstantly(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
+    return std::all_of(sinks.begin(), sinks.end(),
+                       [](const auto& sink) { return sink->writesInstantly(); });
+}
+}  // namespace
+
 SinkThread::SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
                        double outputFps)
-    : sinks_(std::move(sinks)), queue_(queue) {
-    thread_ = std::thread([this, outputFps] { run(outputFps); });
+    : sinks_(std::move(sinks)),
+      queue_(queue),
+      outputFps_(outputFps),
+      writeInline_(allWriteInstantly(sinks_)) {
+    if (!writeInline_) thread_ = std::thread([this] { run(); });
 }
 
 SinkThread::~SinkThread() { join(); }
@@ -16,6 +28,7 @@ SinkThread::~SinkThread() { join(); }
 void SinkThread::join() {
     queue_.close();
     if (thread_.joinable()) thread_.join();
+    if (writeInline_ && !closed_) closeAll();
 }
 
 void SinkThread::setPeer(const std::string& peer) {
@@ -23,10 +36,21 @@ void SinkThread::setPeer(const std::string& peer) {
     peer_ = peer;
 }
 
-void SinkThread::openAll(const Frame& first, double outputFps) {
+bool SinkThread::deliver(Frame frame) {
+    if (!writeInline_) return queue_.push(std::move(frame));
+    if (failed_) return false;
+    try {
+        write(frame);
+    } catch (...) {
+        fail(std::current_exception());
+    }
+    return !failed_;
+}
+
+void SinkThread::openAll(const Frame& first) {
     sink::StreamInfo info;
     info.shape = first.shape;
-    info.fps = outputFps;
+    info.fps = outputFps_;
     {
         std::lock_guard<std::mutex> lock(peerMutex_);
         info.peer = peer_;
@@ -38,37 +62,42 @@ void SinkThread::openAll(const Frame& first, double outputFps) {
     }
 }
 
-void SinkThread::run(double outputFps) {
-    bool opened = false;
-    FrameShape lastShape;
+void SinkThread::write(const Frame& frame) {
+    if (endRequested_) return;  // drain without writing once a sink said stop
+    if (!opened_) {
+        openAll(frame);
+        opened_ = true;
+    } else if (frame.shape != lastShape_) {
+        // Typically a sender restarted with another --size.
+        spdlog::info("frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw outputs "
+                     "scale them to the first size",
+                     lastShape_.width, lastShape_.height, lastShape_.channels, frame.shape.width,
+                     frame.shape.height, frame.shape.channels);
+    }
+    lastShape_ = frame.shape;
+    for (auto& sink : sinks_) {
+        if (!sink->write(frame)) endRequested_ = true;
+    }
+    ++written_;
+}
+
+void SinkThread::fail(std::exception_ptr error) {
+    error_ = error;
+    failed_ = true;
+    queue_.close();  // the receive loop sees failed() and stops feeding us
+}
+
+void SinkThread::run() {
     try {
-        while (std::optional<Frame> frame = queue_.pop()) {
-            if (endRequested_) continue;  // drain without writing once a sink said stop
-            if (!opened) {
-                openAll(*frame, outputFps);
-                opened = true;
-            } else if (frame->shape != lastShape) {
-                // Typically a sender restarted with another --size.
-                spdlog::info("frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw "
-                             "outputs scale them to the first size",
-                             lastShape.width, lastShape.height, lastShape.channels,
-                             frame->shape.width, frame->shape.height, frame->shape.channels);
-            }
-            lastShape = frame->shape;
-            for (auto& sink : sinks_) {
-                if (!sink->write(*frame)) endRequested_ = true;
-            }
-            ++written_;
-        }
+        while (std::optional<Frame> frame = queue_.pop()) write(*frame);
     } catch (...) {
-        error_ = std::current_exception();
-        failed_ = true;
-        queue_.close();  // the receive loop sees failed() and stops feeding us
+        fail(std::current_exception());
     }
     closeAll();
 }
 
 void SinkThread::closeAll() noexcept {
+    closed_ = true;
     for (auto& sink : sinks_) {
         try {
             sink->close();

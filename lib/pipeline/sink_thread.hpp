@@ -1,4 +1,4 @@
-// SinkThread: writes received frames to every output on one thread of their own.
+// SinkThread: writes received frames to every output, on one thread of their own.
 #pragma once
 
 #include <atomic>
@@ -16,9 +16,13 @@
 namespace ng::pipeline {
 
 // Opens the sinks with the first frame, writes every frame to each of them in turn (one
-// stream feeds display and recording alike), and closes them all when the queue closes,
-// whatever the reason: outputs are finalised after a signal or an error too. GUI sinks need
-// all their calls on one thread, which is why opening happens here and not in the caller.
+// stream feeds display and recording alike), and closes them all at the end, whatever the
+// reason: outputs are finalised after a signal or an error too. GUI sinks need all their
+// calls on one thread, which is why opening happens here and not in the caller.
+//
+// Frames go through `queue` to the sink thread, except when every sink writes instantly
+// (-o null): then deliver() writes them on the caller's thread and no thread is started,
+// since a hand-off would cost more than the write.
 class SinkThread {
 public:
     SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
@@ -27,8 +31,11 @@ public:
     SinkThread(const SinkThread&) = delete;
     SinkThread& operator=(const SinkThread&) = delete;
 
-    // The sender's address, shown by the window; call before pushing the first frame.
+    // The sender's address, shown by the window; call before delivering the first frame.
     void setPeer(const std::string& peer);
+    // Hands one frame to the sinks (queued, or written at once). False when a sink failed
+    // or the queue was closed: the caller stops delivering.
+    bool deliver(Frame frame);
     // Waits until every queued frame is written and the sinks are closed (idempotent).
     void join();
 
@@ -40,12 +47,19 @@ public:
     std::uint64_t framesWritten() const { return written_; }
 
 private:
-    void run(double outputFps);
-    void openAll(const Frame& first, double outputFps);
+    void run();
+    void write(const Frame& frame);
+    void fail(std::exception_ptr error);
+    void openAll(const Frame& first);
     void closeAll() noexcept;
 
     std::vector<std::unique_ptr<sink::Sink>> sinks_;
     BoundedQueue<Frame>& queue_;
+    const double outputFps_;
+    const bool writeInline_;
+    bool opened_ = false;  // these two: only the writing thread
+    FrameShape lastShape_;
+    bool closed_ = false;
     std::mutex peerMutex_;
     std::string peer_;
     std::atomic<bool> endRequested_{false};

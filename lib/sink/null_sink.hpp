@@ -16,6 +16,7 @@ public:
         return true;
     }
     void close() override {}
+    bool writesInstantly() const override { return true; }
     std::string describe() const override { return "null"; }
 
     std::uint64_t frames() const { return frames_; }

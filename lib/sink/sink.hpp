@@ -36,6 +36,10 @@ public:
     // True when this sink writes video to stdout (received data then goes to stderr).
     virtual bool usesStdout() const { return false; }
 
+    // True when write() never blocks and costs next to nothing (null): the receiving
+    // thread may then call it itself, saving a hand-off to the sink thread per frame.
+    virtual bool writesInstantly() const { return false; }
+
     // For logs: "video out.mp4", "window", ...
     virtual std::string describe() const = 0;
 };

@@ -164,24 +164,32 @@ void refuseTakenIpcPath(const Endpoint& endpoint, Role role) {
     }
 }
 
-// One non-blocking send; false when there is no room yet (EAGAIN) or a signal came.
+// One send that waits up to the socket's send timeout; false when there was no room in
+// that time (EAGAIN) or a signal came.
 bool trySend(zmq::socket_t& socket, zmq::message_t& part, zmq::send_flags flags) {
     try {
-        return socket.send(part, flags | zmq::send_flags::dontwait).has_value();
+        return socket.send(part, flags).has_value();
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
         return false;
     }
 }
 
-// One receive; false when nothing is there (EAGAIN, non-blocking only) or a signal came.
-bool tryReceive(zmq::socket_t& socket, zmq::message_t& part, zmq::recv_flags flags) {
+// One receive that waits up to the socket's receive timeout; false when nothing came in
+// that time (EAGAIN) or a signal came.
+bool tryReceive(zmq::socket_t& socket, zmq::message_t& part) {
     try {
-        return socket.recv(part, flags).has_value();
+        return socket.recv(part, zmq::recv_flags::none).has_value();
     } catch (const zmq::error_t& e) {
         if (e.num() != EINTR) throw;
         return false;
     }
+}
+
+// How long the next blocking call may wait: a slice of the deadline, so a raised stop flag
+// is seen within kPollSlice, and nothing at all once stopping.
+int sliceMillis(const Deadline& deadline, bool stopping) {
+    return stopping ? 0 : static_cast<int>(deadline.nextSlice(kPollSlice).count());
 }
 
 }  // namespace
@@ -239,37 +247,27 @@ std::string actualEndpoint(zmq::socket_t& socket, const Endpoint& endpoint) {
     return socket.get(zmq::sockopt::last_endpoint);
 }
 
-WaitResult waitFor(zmq::socket_t& socket, short events, const Deadline& deadline,
-                   const std::atomic<bool>* stop) {
-    for (;;) {
-        // A stop request ends the waiting, not what can be done at once: poll without
-        // blocking first, so e.g. an answer the peer is owed still goes out.
-        const bool stopping = stop && stop->load();
-        zmq::pollitem_t item{socket.handle(), 0, events, 0};
-        try {
-            const Millis slice = stopping ? Millis{0} : deadline.nextSlice(kPollSlice);
-            if (zmq::poll(&item, 1, slice) > 0 && (item.revents & events)) return WaitResult::Ready;
-        } catch (const zmq::error_t& e) {
-            if (e.num() != EINTR) throw;  // a signal: go round and re-check the stop flag
-        }
-        if (stopping) return WaitResult::Stopped;
-        if (deadline.passed()) return WaitResult::Expired;
-    }
-}
-
+// Blocking calls with a send/receive timeout instead of a poll before each call: libzmq's
+// own wait inside send/recv costs one system call where zmq_poll costs four or more (it
+// queries ZMQ_EVENTS before and after polling), several times per frame on the fast path.
+// A stop request ends the waiting, not what can be done at once: once stopping, each call
+// still runs with a zero timeout, so e.g. an answer the peer is owed still goes out.
 WaitResult sendMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
                        const Deadline& deadline, const std::atomic<bool>* stop) {
     for (std::size_t i = 0; i < parts.size(); ++i) {
         const bool more = i + 1 < parts.size();
         const auto flags = more ? zmq::send_flags::sndmore : zmq::send_flags::none;
         // Giving up after the first part would leave a half message that glues itself to
-        // the next one, so later parts ignore the stop flag (they never wait in practice).
-        const std::atomic<bool>* partStop = i == 0 ? stop : nullptr;
-        // Try first and poll only when the socket is full: a poll costs two system calls
-        // (libzmq checks getpid() for forks), several per frame on the fast path.
-        while (!trySend(socket, parts[i], flags)) {
-            const WaitResult ready = waitFor(socket, ZMQ_POLLOUT, deadline, partStop);
-            if (ready != WaitResult::Ready) return ready;
+        // the next one, so later parts ignore the stop flag and the deadline (libzmq
+        // admits them at once once it has taken the first).
+        for (;;) {
+            const bool stopping = i == 0 && stop && stop->load();
+            socket.set(zmq::sockopt::sndtimeo, i == 0 ? sliceMillis(deadline, stopping)
+                                                      : static_cast<int>(kPollSlice.count()));
+            if (trySend(socket, parts[i], flags)) break;
+            if (i != 0) continue;
+            if (stopping) return WaitResult::Stopped;
+            if (deadline.passed()) return WaitResult::Expired;
         }
     }
     return WaitResult::Ready;
@@ -279,16 +277,18 @@ WaitResult receiveMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& pa
                           const Deadline& deadline, const std::atomic<bool>* stop) {
     parts.clear();
     zmq::message_t first;
-    // As in sendMessage: poll only when nothing is waiting already.
-    while (!tryReceive(socket, first, zmq::recv_flags::dontwait)) {
-        const WaitResult ready = waitFor(socket, ZMQ_POLLIN, deadline, stop);
-        if (ready != WaitResult::Ready) return ready;
+    for (;;) {
+        const bool stopping = stop && stop->load();
+        socket.set(zmq::sockopt::rcvtimeo, sliceMillis(deadline, stopping));
+        if (tryReceive(socket, first)) break;
+        if (stopping) return WaitResult::Stopped;
+        if (deadline.passed()) return WaitResult::Expired;
     }
     parts.push_back(std::move(first));
     // libzmq delivers a message whole, so the remaining parts are already here.
     while (parts.back().more()) {
         zmq::message_t next;
-        while (!tryReceive(socket, next, zmq::recv_flags::none)) {
+        while (!tryReceive(socket, next)) {
         }
         parts.push_back(std::move(next));
     }

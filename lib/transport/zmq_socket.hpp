@@ -16,7 +16,7 @@ namespace ng::transport::detail {
 // Which end of a NetGear_Async pattern a socket plays.
 enum class Role { Sender, Receiver };
 
-// The longest a single poll blocks, so a raised stop flag is noticed within this time.
+// The longest a single wait blocks, so a raised stop flag is noticed within this time.
 inline constexpr Millis kPollSlice{100};
 
 // A point in time after which a wait gives up, or none (wait forever).
@@ -52,19 +52,15 @@ zmq::socket_t openSocket(zmq::context_t& context, const ChannelConfig& config, R
 // connected to.
 std::string actualEndpoint(zmq::socket_t& socket, const Endpoint& endpoint);
 
-// Polls for `events` (ZMQ_POLLIN / ZMQ_POLLOUT) in short slices until they are ready, the
-// deadline passes, or *stop is raised (`stop` may be null: not interruptible). Events that
-// are ready at once count even when stop is raised. A signal interrupting the poll (EINTR)
-// only means "not yet".
-WaitResult waitFor(zmq::socket_t& socket, short events, const Deadline& deadline,
-                   const std::atomic<bool>* stop);
-
-// Sends the parts as one message. Only the first part waits for room: once libzmq has
-// admitted it, it admits the rest at once, so a message is never abandoned half-sent.
+// Sends the parts as one message, waiting for room until the deadline passes or *stop is
+// raised (`stop` may be null: not interruptible). Only the first part waits: once libzmq
+// has admitted it, it admits the rest at once, so a message is never abandoned half-sent.
+// A signal interrupting the wait (EINTR) only means "not yet".
 WaitResult sendMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
                        const Deadline& deadline, const std::atomic<bool>* stop);
 
-// Receives one whole message (all its parts) into `parts`.
+// Receives one whole message (all its parts) into `parts`; waits like sendMessage. A
+// message already there is taken even when stop is raised.
 WaitResult receiveMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& parts,
                           const Deadline& deadline, const std::atomic<bool>* stop);
 
