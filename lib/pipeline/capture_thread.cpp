@@ -1,4 +1,4 @@
-// The capture side of ngsend: source -> pacing -> stamping -> queue.
+// The capture side of ngsend: source -> pacing -> stamping -> send loop.
 #include "pipeline/capture_thread.hpp"
 
 #include <spdlog/spdlog.h>
@@ -14,8 +14,11 @@ constexpr std::chrono::milliseconds kSourcePoll{200};
 
 CaptureThread::CaptureThread(source::Source& source, BoundedQueue<Frame>& queue, double fps,
                              long long maxFrames)
-    : source_(source), queue_(queue) {
-    thread_ = std::thread([this, fps, maxFrames] { run(fps, maxFrames); });
+    : source_(source),
+      queue_(queue),
+      maxFrames_(maxFrames > 0 ? static_cast<std::uint64_t>(maxFrames) : 0),
+      onCallersThread_(fps <= 0 && source.neverWaits()) {
+    if (!onCallersThread_) thread_ = std::thread([this, fps] { run(fps); });
 }
 
 CaptureThread::~CaptureThread() { join(); }
@@ -26,24 +29,49 @@ void CaptureThread::join() {
     if (thread_.joinable()) thread_.join();
 }
 
-void CaptureThread::run(double fps, long long maxFrames) {
-    Pacer pacer(fps);
-    std::uint64_t seq = 0;
+std::optional<Frame> CaptureThread::take(std::chrono::milliseconds wait) {
+    if (!onCallersThread_) return queue_.pop(wait);
+    if (finished()) return std::nullopt;
     try {
-        while (!stopping_ && (maxFrames == 0 || seq < static_cast<std::uint64_t>(maxFrames))) {
+        return captureOne();
+    } catch (...) {
+        error_ = std::current_exception();
+        sourceDone_ = true;
+        return std::nullopt;
+    }
+}
+
+bool CaptureThread::finished() const {
+    if (onCallersThread_) return sourceDone_ || stopping_;
+    return queue_.closed() && queue_.size() == 0;
+}
+
+std::optional<Frame> CaptureThread::captureOne() {
+    if (capturedAll()) {
+        sourceDone_ = true;
+        return std::nullopt;
+    }
+    std::optional<Frame> frame = source_.next(kSourcePoll);
+    if (!frame) {
+        if (source_.ended()) {
+            spdlog::info("{}: end of source after {} frames", source_.describe(), seq_);
+            sourceDone_ = true;
+        }
+        return std::nullopt;
+    }
+    frame->seq = seq_++;
+    if (frame->captureTimeUs == 0) frame->captureTimeUs = wallClockMicros();
+    return frame;
+}
+
+void CaptureThread::run(double fps) {
+    Pacer pacer(fps);
+    try {
+        while (!stopping_ && !sourceDone_ && !capturedAll()) {
             pacer.wait(stopping_);
             if (stopping_) break;
-            std::optional<Frame> frame = source_.next(kSourcePoll);
-            if (!frame) {
-                if (source_.ended()) {
-                    spdlog::info("{}: end of source after {} frames", source_.describe(), seq);
-                    break;
-                }
-                continue;
-            }
-            frame->seq = seq++;
-            if (frame->captureTimeUs == 0) frame->captureTimeUs = wallClockMicros();
-            if (!queue_.push(std::move(*frame))) break;
+            std::optional<Frame> frame = captureOne();
+            if (frame && !queue_.push(std::move(*frame))) break;
         }
     } catch (...) {
         error_ = std::current_exception();

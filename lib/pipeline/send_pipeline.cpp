@@ -1,4 +1,5 @@
-// ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket.
+// ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket
+// (or source -> this thread -> socket for the unpaced test pattern).
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -65,16 +66,16 @@ private:
     std::uint64_t counted_ = 0;
 };
 
-// Sends queued frames until the queue closes, a signal arrives or the socket fails.
-SendOutcome sendFrames(transport::FrameSender& sender, BoundedQueue<Frame>& queue,
+// Sends captured frames until capture finishes, a signal arrives or the socket fails.
+SendOutcome sendFrames(transport::FrameSender& sender, CaptureThread& capture,
                        const wire::DataValue& message, StreamStats& stats, LatestDrops& drops,
                        const std::atomic<bool>& stopSignal) {
     SendOutcome outcome;
     try {
         while (!stopSignal) {
-            std::optional<Frame> frame = queue.pop(kQueuePoll);
+            std::optional<Frame> frame = capture.take(kQueuePoll);
             if (!frame) {
-                if (queue.closed() && queue.size() == 0) break;
+                if (capture.finished()) break;
                 continue;
             }
             std::optional<wire::Reply> reply = sender.send(*frame, message);
@@ -125,7 +126,7 @@ int runSenderBody(const cli::SendOptions& options) {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
         CaptureThread capture(*source, queue, fps, options.common.frames);
-        outcome = sendFrames(sender, queue, message, stats, drops, stopSignal);
+        outcome = sendFrames(sender, capture, message, stats, drops, stopSignal);
         capture.join();
         captureError = capture.error();
     }

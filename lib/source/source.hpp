@@ -41,6 +41,10 @@ public:
 
     virtual void stop() = 0;
 
+    // True when next() returns at once without waiting on a device or stream (the test
+    // pattern): unpaced, such a source can be captured on the sending thread itself.
+    virtual bool neverWaits() const { return false; }
+
     // For logs: "test pattern 640x480", "file clip.mp4", ...
     virtual std::string describe() const = 0;
 };

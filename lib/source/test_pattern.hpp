@@ -69,6 +69,7 @@ public:
     bool ended() const override { return false; }
     double nominalFps() const override { return kFps; }
     void stop() override {}
+    bool neverWaits() const override { return true; }
     std::string describe() const override;
 
     static constexpr double kFps = 30;
