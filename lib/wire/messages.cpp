@@ -114,6 +114,13 @@ bool hasTextKey(const msgpack::object& map, std::string_view name) {
     return false;
 }
 
+// True when the first byte is a msgpack map marker (fixmap, map 16 or map 32).
+bool startsLikeMap(ByteView bytes) {
+    if (bytes.empty()) return false;
+    const std::uint8_t first = bytes.data[0];
+    return (first & 0xF0) == 0x80 || first == 0xDE || first == 0xDF;
+}
+
 Reply plainAck(ByteView bytes) {
     Reply reply;
     reply.kind = Reply::Kind::PlainAck;
@@ -219,7 +226,10 @@ Header decodeHeader(ByteView bytes) {
 
 Reply decodeReply(ByteView bytes) {
     // The plain confirmation is raw text, which may or may not happen to parse as msgpack;
-    // only a map naming a return_type is a bidirectional reply.
+    // only a map naming a return_type is a bidirectional reply. Text that cannot begin a
+    // map is settled without parsing: a failed parse throws, and an exception for every
+    // frame of a plain PAIR or REQ/REP stream cost more than the rest of the send.
+    if (!startsLikeMap(bytes)) return plainAck(bytes);
     msgpack::object_handle handle;
     try {
         handle = detail::parseWhole(bytes, kDataLimits, kReplyWhat);
