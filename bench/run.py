@@ -316,10 +316,12 @@ def main():
         args.sizes, args.repeat, args.frames = [(320, 240)], 1, 30
         args.no_docs = True
     if args.callgrind:
-        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
-            result = instructions_per_frame(args, workdir)
-        print(f"instructions per frame at {result['size']} {result['pattern']}: "
-              f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
+        # PUSH/PULL for the data path alone; REQ/REP adds an answer to every frame.
+        for pattern in ("pushpull", "reqrep"):
+            with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+                result = instructions_per_frame(args, workdir, pattern=pattern)
+            print(f"instructions per frame at {result['size']} {result['pattern']}: "
+                  f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
         return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
