@@ -1,6 +1,9 @@
 # Every external dependency, all from Debian's packages (see scripts/install-deps).
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+# TurboJPEG (libjpeg-turbo) for --compression jpeg: faster than OpenCV's imencode/imdecode
+# here (scripts/bench), and it lets the encoder write into reused buffers.
+pkg_check_modules(TURBOJPEG REQUIRED IMPORTED_TARGET libturbojpeg)
 find_package(cppzmq REQUIRED)
 find_package(msgpack REQUIRED)  # Debian: msgpack-config.cmake, target msgpackc-cxx
 find_package(CLI11 REQUIRED)

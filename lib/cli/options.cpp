@@ -248,11 +248,36 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     app.add_flag("--loop", out.source.loop, "Restart a file source at its end");
     auto* message = app.add_option("--message", out.message,
                                    "Data sent with every frame (the header's data field)");
+    std::string compression = "none";
+    std::string subsampling = "420";
+    app.add_option("--compression", compression,
+                   "none (raw pixels, as NetGear_Async sends them) or jpeg (an ngsend/ngrecv "
+                   "extension, for slow links)")
+        ->check(CLI::IsMember({"none", "jpeg"}))
+        ->capture_default_str();
+    auto* quality = app.add_option("--jpeg-quality", out.jpeg.quality, "JPEG quality, 1 to 100")
+                        ->check(CLI::Range(1, 100))
+                        ->capture_default_str();
+    auto* fast = app.add_flag("--jpeg-fast", out.jpeg.fast,
+                              "JPEG: the fast integer DCT (quicker, slightly less exact)");
+    auto* chroma = app.add_option("--jpeg-subsampling", subsampling,
+                                  "JPEG chroma subsampling: 444, 422 or 420")
+                       ->check(CLI::IsMember({"444", "422", "420"}))
+                       ->capture_default_str();
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
+        const bool jpegTuned = quality->count() + fast->count() + chroma->count() > 0;
+        if (jpegTuned && compression != "jpeg") {
+            throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling: these tune JPEG "
+                             "compression; add --compression jpeg");
+        }
     });
+    if (result.run) {
+        out.compression = compression == "jpeg" ? Codec::Jpeg : Codec::Raw;
+        out.jpeg.subsampling = codec::parseSubsampling(subsampling);
+    }
     parseSize(size, out.source.width, out.source.height);
     parseFrameSize(text.maxFrameSize, out.common.maxFrameBytes);
     out.hasMessage = message->count() > 0;

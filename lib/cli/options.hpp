@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "codec/jpeg.hpp"
+#include "core/frame.hpp"
 #include "source/source.hpp"
 #include "transport/endpoint.hpp"
 
@@ -40,6 +42,8 @@ struct SendOptions {
     double fps = -1;  // -1 = the source's own rate (test: 30); 0 = as fast as possible
     std::string message;
     bool hasMessage = false;
+    Codec compression = Codec::Raw;  // --compression none|jpeg
+    codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
 };
 
 struct RecvOptions {

@@ -32,12 +32,20 @@ struct FrameShape {
 // msgpack ndarray prefix there and send prefix + pixels as one ZeroMQ part without a copy.
 inline constexpr std::size_t kWireHeadroom = 64;
 
+// How a frame's bytes are coded. Raw is NetGear_Async's own form; Jpeg is our extension
+// (--compression jpeg, docs/protocol.md).
+enum class Codec { Raw, Jpeg };
+
 // One video frame. Copying a Frame shares its pixels (they are immutable once captured);
 // `owner` keeps them alive, whether they live in a pooled capture buffer or in the
 // received ZeroMQ message they were decoded from.
 struct Frame {
-    FrameShape shape;
-    const std::uint8_t* pixels = nullptr;  // shape.bytes() bytes
+    FrameShape shape;  // of the picture, also when it travels compressed
+    // Raw: shape.bytes() pixels. Jpeg: a JPEG stream of `codedBytes` bytes that decodes to
+    // `shape` (codec/jpeg.hpp); consumers that need pixels decode it first.
+    const std::uint8_t* pixels = nullptr;
+    Codec codec = Codec::Raw;
+    std::size_t codedBytes = 0;  // Jpeg only
     // Writable bytes directly before `pixels` that belong to this frame's buffer and that
     // the sender may overwrite with a wire prefix; 0 when the buffer has none.
     std::size_t headroom = 0;
@@ -48,6 +56,8 @@ struct Frame {
     std::string data;                 // NetGear_Async header "data" as text ("" when none)
 
     std::size_t bytes() const { return shape.bytes(); }
+    // The bytes at `pixels`: what travels on the wire.
+    std::size_t payloadBytes() const { return codec == Codec::Raw ? shape.bytes() : codedBytes; }
     bool empty() const { return pixels == nullptr; }
 };
 

@@ -13,7 +13,17 @@ FrameBuffer::FrameBuffer(std::size_t pixelBytes)
 
 Frame FramePool::acquire(const FrameShape& shape, std::uint8_t*& writable,
                          std::uint64_t** content) {
-    const std::size_t bytes = shape.bytes();
+    Frame frame = acquireBuffer(shape.bytes(), writable, content);
+    frame.shape = shape;
+    return frame;
+}
+
+Frame FramePool::acquireBytes(std::size_t bytes, std::uint8_t*& writable) {
+    return acquireBuffer(bytes, writable, nullptr);
+}
+
+Frame FramePool::acquireBuffer(std::size_t bytes, std::uint8_t*& writable,
+                               std::uint64_t** content) {
     std::unique_ptr<FrameBuffer> buffer;
     {
         std::lock_guard<std::mutex> lock(shared_->mutex);
@@ -29,7 +39,6 @@ Frame FramePool::acquire(const FrameShape& shape, std::uint8_t*& writable,
     if (!buffer) buffer = std::make_unique<FrameBuffer>(bytes);
 
     Frame frame;
-    frame.shape = shape;
     writable = buffer->pixels();
     if (content) *content = &buffer->contentTag;
     frame.pixels = writable;

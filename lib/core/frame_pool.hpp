@@ -40,11 +40,16 @@ public:
     // is given it points at the buffer's contentTag (see FrameBuffer).
     Frame acquire(const FrameShape& shape, std::uint8_t*& writable,
                   std::uint64_t** content = nullptr);
+    // The same for a buffer of `bytes` bytes that are not pixels (a JPEG stream, say): the
+    // caller sets the frame's shape, codec and size.
+    Frame acquireBytes(std::size_t bytes, std::uint8_t*& writable);
 
     // Buffers currently idle in the pool (for tests).
     std::size_t idleCount() const;
 
 private:
+    Frame acquireBuffer(std::size_t bytes, std::uint8_t*& writable, std::uint64_t** content);
+
     struct Shared {
         std::mutex mutex;
         std::vector<std::unique_ptr<FrameBuffer>> idle;

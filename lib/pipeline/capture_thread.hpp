@@ -10,6 +10,7 @@
 
 #include "core/bounded_queue.hpp"
 #include "core/frame.hpp"
+#include "pipeline/frame_feed.hpp"
 #include "source/source.hpp"
 
 namespace ng::pipeline {
@@ -22,19 +23,19 @@ namespace ng::pipeline {
 // never waits on the network. An unpaced source that never waits (the test pattern) is
 // captured on the caller's thread inside take() instead: handing each frame to another
 // thread would cost more than making it. Joins in its destructor.
-class CaptureThread {
+class CaptureThread : public FrameFeed {
 public:
     CaptureThread(source::Source& source, BoundedQueue<Frame>& queue, double fps,
                   long long maxFrames);
-    ~CaptureThread();
+    ~CaptureThread() override;
     CaptureThread(const CaptureThread&) = delete;
     CaptureThread& operator=(const CaptureThread&) = delete;
 
     // The next frame, waiting at most `wait`; nullopt when none came in that time, or
     // when capture has finished (then finished() is true).
-    std::optional<Frame> take(std::chrono::milliseconds wait);
+    std::optional<Frame> take(std::chrono::milliseconds wait) override;
     // True once every captured frame has been taken and no more will come.
-    bool finished() const;
+    bool finished() const override;
 
     void stop() { stopping_ = true; }
     // Stops capture and waits for the thread to finish (idempotent).

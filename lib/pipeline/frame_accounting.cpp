@@ -6,7 +6,7 @@
 namespace ng::pipeline {
 
 void FrameAccounting::onFrame(const Frame& frame, std::int64_t receivedUs) {
-    stats_.addFrame(frame.bytes());
+    stats_.addFrame(frame.payloadBytes());
     // Only ngsend stamps frames; the capture time is never 0 when it did.
     if (frame.captureTimeUs == 0) return;
     stats_.addLatency(receivedUs - frame.captureTimeUs);

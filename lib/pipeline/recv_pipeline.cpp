@@ -209,7 +209,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
-        SinkThread sinks(std::move(sinkList), queue, options.outputFps);
+        SinkThread sinks(std::move(sinkList), queue, options.outputFps, stats);
         result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
         sinkError = sinks.error();

@@ -1,5 +1,6 @@
 // ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket
-// (or source -> this thread -> socket for the unpaced test pattern).
+// (or source -> this thread -> socket for the unpaced test pattern), with an encode
+// thread between capture and this one for --compression jpeg.
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -11,6 +12,7 @@
 #include "core/stream_stats.hpp"
 #include "pipeline/capture_thread.hpp"
 #include "pipeline/channel_config.hpp"
+#include "pipeline/encode_thread.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/run.hpp"
 #include "transport/channel.hpp"
@@ -66,21 +68,37 @@ private:
     std::uint64_t counted_ = 0;
 };
 
-// Sends captured frames until capture finishes, a signal arrives or the socket fails.
-SendOutcome sendFrames(transport::FrameSender& sender, CaptureThread& capture,
+// In bidirectional mode ngrecv's reply to a compressed frame says it decoded it. A reply
+// without that comes from a receiver that cannot (vidgear's NetGear_Async), which would
+// hand its user a byte array instead of a picture: stop and say why.
+void requireDecodedReply(const wire::Reply& reply, const Frame& frame,
+                         const transport::FrameSender& sender) {
+    const bool replyMap =
+        reply.kind == wire::Reply::Kind::Data || reply.kind == wire::Reply::Kind::Ndarray;
+    if (frame.codec == Codec::Raw || !replyMap || reply.decoded == frame.codec) return;
+    throw ProtocolError(fmt::format(
+        "the receiver at {} answered a JPEG frame without decoding it: it is not an ngrecv "
+        "(a vidgear NetGear_Async peer cannot decode --compression jpeg); use --compression "
+        "none with it",
+        sender.endpoint()));
+}
+
+// Sends frames from `feed` until it finishes, a signal arrives or the socket fails.
+SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
                        const wire::DataValue& message, StreamStats& stats, LatestDrops& drops,
                        const std::atomic<bool>& stopSignal) {
     SendOutcome outcome;
     try {
         while (!stopSignal) {
-            std::optional<Frame> frame = capture.take(kQueuePoll);
+            std::optional<Frame> frame = feed.take(kQueuePoll);
             if (!frame) {
-                if (capture.finished()) break;
+                if (feed.finished()) break;
                 continue;
             }
             std::optional<wire::Reply> reply = sender.send(*frame, message);
             if (!reply) break;  // a signal cut the send short: the frame did not go out
-            stats.addFrame(frame->bytes());
+            requireDecodedReply(*reply, *frame, sender);
+            stats.addFrame(frame->payloadBytes());
             drops.update();
             printReply(*reply);
         }
@@ -109,9 +127,12 @@ int runSenderBody(const cli::SendOptions& options) {
 
     transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
                                   stopSignal);
-    spdlog::info("streaming {} to {} ({}, {})", source->describe(), sender.endpoint(),
+    spdlog::info("streaming {} to {} ({}, {}{})", source->describe(), sender.endpoint(),
                  transport::patternName(options.common.pattern),
-                 fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"));
+                 fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"),
+                 options.compression == Codec::Jpeg
+                     ? fmt::format(", JPEG quality {}", options.jpeg.quality)
+                     : std::string());
 
     const wire::DataValue message =
         options.hasMessage ? wire::DataValue::fromText(options.message) : wire::DataValue{};
@@ -126,9 +147,17 @@ int runSenderBody(const cli::SendOptions& options) {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
         CaptureThread capture(*source, queue, fps, options.common.frames);
-        outcome = sendFrames(sender, capture, message, stats, drops, stopSignal);
+        std::unique_ptr<EncodeThread> encode;
+        if (options.compression == Codec::Jpeg) {
+            encode = std::make_unique<EncodeThread>(capture, options.jpeg);
+        }
+        outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture,
+                             message, stats, drops, stopSignal);
+        // The encoder first: it may be capturing on its own thread (CaptureThread).
+        if (encode) encode->join();
         capture.join();
         captureError = capture.error();
+        if (!captureError && encode) captureError = encode->error();
     }
     source->stop();
 

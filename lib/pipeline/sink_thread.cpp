@@ -8,18 +8,28 @@
 namespace ng::pipeline {
 
 namespace {
+// Decode failures logged one by one; later ones are only counted (and told at the end).
+constexpr std::uint64_t kDecodeFailuresLogged = 5;
+
 bool allWriteInstantly(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
     return std::all_of(sinks.begin(), sinks.end(),
                        [](const auto& sink) { return sink->writesInstantly(); });
 }
+
+bool anyNeedsPixels(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
+    return std::any_of(sinks.begin(), sinks.end(),
+                       [](const auto& sink) { return !sink->takesJpeg(); });
+}
 }  // namespace
 
 SinkThread::SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-                       double outputFps)
+                       double outputFps, StreamStats& stats)
     : sinks_(std::move(sinks)),
       queue_(queue),
       outputFps_(outputFps),
-      writeInline_(allWriteInstantly(sinks_)) {
+      stats_(stats),
+      writeInline_(allWriteInstantly(sinks_)),
+      needsPixels_(anyNeedsPixels(sinks_)) {
     if (!writeInline_) thread_ = std::thread([this] { run(); });
 }
 
@@ -62,10 +72,29 @@ void SinkThread::openAll(const Frame& first) {
     }
 }
 
+std::optional<Frame> SinkThread::decodeForSinks(const Frame& frame) {
+    if (!decoder_) decoder_ = std::make_unique<codec::JpegDecoder>();
+    try {
+        return decoder_->decode(frame);
+    } catch (const codec::JpegError& e) {
+        stats_.addError();
+        if (++decodeFailures_ <= kDecodeFailuresLogged) {
+            spdlog::warn("skipped a frame that does not decode: {}", e.what());
+        }
+        return std::nullopt;
+    }
+}
+
 void SinkThread::write(const Frame& frame) {
     if (endRequested_) return;  // drain without writing once a sink said stop
+    std::optional<Frame> decoded;
+    if (frame.codec != Codec::Raw && needsPixels_) {
+        decoded = decodeForSinks(frame);
+        if (!decoded) return;
+    }
+    const Frame& pixels = decoded ? *decoded : frame;
     if (!opened_) {
-        openAll(frame);
+        openAll(pixels);
         opened_ = true;
     } else if (frame.shape != lastShape_) {
         // Typically a sender restarted with another --size.
@@ -76,7 +105,7 @@ void SinkThread::write(const Frame& frame) {
     }
     lastShape_ = frame.shape;
     for (auto& sink : sinks_) {
-        if (!sink->write(frame)) endRequested_ = true;
+        if (!sink->write(sink->takesJpeg() ? frame : pixels)) endRequested_ = true;
     }
     ++written_;
 }
@@ -98,6 +127,9 @@ void SinkThread::run() {
 
 void SinkThread::closeAll() noexcept {
     closed_ = true;
+    if (decodeFailures_ > kDecodeFailuresLogged) {
+        spdlog::warn("{} frames in all did not decode and were skipped", decodeFailures_);
+    }
     for (auto& sink : sinks_) {
         try {
             sink->close();

@@ -5,12 +5,15 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "codec/jpeg.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/frame.hpp"
+#include "core/stream_stats.hpp"
 #include "sink/sink.hpp"
 
 namespace ng::pipeline {
@@ -23,10 +26,14 @@ namespace ng::pipeline {
 // Frames go through `queue` to the sink thread, except when every sink writes instantly
 // (-o null): then deliver() writes them on the caller's thread and no thread is started,
 // since a hand-off would cost more than the write.
+//
+// A JPEG frame is decoded here, once, when some sink needs pixels, so decoding runs in
+// parallel with receiving; sinks that take JPEG as it is (null, .jpg images) get the
+// received bytes. A frame that fails to decode is counted in `stats` errors and skipped.
 class SinkThread {
 public:
     SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-               double outputFps);
+               double outputFps, StreamStats& stats);
     ~SinkThread();
     SinkThread(const SinkThread&) = delete;
     SinkThread& operator=(const SinkThread&) = delete;
@@ -49,6 +56,7 @@ public:
 private:
     void run();
     void write(const Frame& frame);
+    std::optional<Frame> decodeForSinks(const Frame& frame);
     void fail(std::exception_ptr error);
     void openAll(const Frame& first);
     void closeAll() noexcept;
@@ -56,7 +64,11 @@ private:
     std::vector<std::unique_ptr<sink::Sink>> sinks_;
     BoundedQueue<Frame>& queue_;
     const double outputFps_;
+    StreamStats& stats_;
     const bool writeInline_;
+    const bool needsPixels_;  // some sink cannot take a JPEG frame as it is
+    std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
+    std::uint64_t decodeFailures_ = 0;
     bool opened_ = false;  // these two: only the writing thread
     FrameShape lastShape_;
     bool closed_ = false;

@@ -17,6 +17,7 @@ public:
     }
     void close() override {}
     bool writesInstantly() const override { return true; }
+    bool takesJpeg() const override { return true; }
     std::string describe() const override { return "null"; }
 
     std::uint64_t frames() const { return frames_; }

@@ -40,6 +40,10 @@ public:
     // thread may then call it itself, saving a hand-off to the sink thread per frame.
     virtual bool writesInstantly() const { return false; }
 
+    // True when write() takes a JPEG frame (Frame::codec) as it is: it counts frames or
+    // stores the received JPEG bytes. Other sinks are given decoded pixels.
+    virtual bool takesJpeg() const { return false; }
+
     // For logs: "video out.mp4", "window", ...
     virtual std::string describe() const = 0;
 };

@@ -2,6 +2,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "transport/channel.hpp"
 #include "transport/ipc_path.hpp"
@@ -38,7 +39,8 @@ struct FrameReceiver::Impl {
     std::optional<Received> receive(Millis wait);
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
-    void answerFrame();
+    FrameShape checkJpeg(ByteView jpeg);
+    void answerFrame(Codec codec);
     Received refuse(Received event, std::string why);
     [[noreturn]] void refuseModeMismatch();
     void answer(const wire::Bytes& bytes);
@@ -46,6 +48,8 @@ struct FrameReceiver::Impl {
     ChannelConfig config;
     const std::atomic<bool>& stop;
     ReplyProvider replies;
+    // Reads the headers of JPEG frames; made on the first one.
+    std::unique_ptr<codec::JpegDecoder> jpegHeaders;
     // Destruction runs upwards: the socket closes, the context ends (closing the
     // listener), and only then can the ipc socket file go.
     detail::IpcFileRemover ipcFile;
@@ -95,19 +99,31 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     // Move the part to the heap before taking its address: libzmq keeps a small message's
     // bytes inside the zmq_msg_t itself, so they move whenever the message_t does.
     auto payload = std::make_shared<zmq::message_t>(std::move(pixels));
-    wire::NdarrayView ndarray;
+    Frame& frame = event.frame;
     try {
-        ndarray = wire::decodeNdarray(detail::viewOf(*payload), config.maxFrameBytes);
+        if (header.codec == Codec::Raw) {
+            const wire::NdarrayView ndarray =
+                wire::decodeNdarray(detail::viewOf(*payload), config.maxFrameBytes);
+            frame.shape = ndarray.shape;
+            frame.pixels = ndarray.pixels;
+        } else {
+            // Only the header is read here; the pixels are decoded where they are needed.
+            const ByteView jpeg =
+                wire::decodeByteArray(detail::viewOf(*payload), config.maxFrameBytes);
+            frame.shape = checkJpeg(jpeg);
+            frame.pixels = jpeg.data;
+            frame.codec = header.codec;
+            frame.codedBytes = jpeg.size;
+        }
     } catch (const ProtocolError& e) {
         return refuse(std::move(event), fmt::format("bad frame: {}", e.what()));
+    } catch (const codec::JpegError& e) {
+        return refuse(std::move(event), fmt::format("bad JPEG frame: {}", e.what()));
     }
 
-    answerFrame();
+    answerFrame(header.codec);
 
     event.kind = Received::Kind::Frame;
-    Frame& frame = event.frame;
-    frame.shape = ndarray.shape;
-    frame.pixels = ndarray.pixels;
     frame.owner = std::move(payload);  // the pixels live as long as any copy of the frame
     // A sender other than ngsend (vidgear) sends neither: both stay 0, and a caller that
     // needs numbering counts frames itself.
@@ -117,9 +133,21 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     return event;
 }
 
+// The shape a JPEG frame decodes to, bounded like a raw frame's by --max-frame-size.
+FrameShape FrameReceiver::Impl::checkJpeg(ByteView jpeg) {
+    if (!jpegHeaders) jpegHeaders = std::make_unique<codec::JpegDecoder>();
+    const FrameShape shape = jpegHeaders->readShape(jpeg);
+    if (shape.bytes() > config.maxFrameBytes) {
+        throw codec::JpegError(fmt::format("a {}x{} picture is over the limit of {} bytes",
+                                           shape.width, shape.height, config.maxFrameBytes));
+    }
+    return shape;
+}
+
 // Should the ReplyProvider throw, the sender is answered all the same (a REP socket cannot
-// receive again before it answers) and the error goes on to the caller.
-void FrameReceiver::Impl::answerFrame() {
+// receive again before it answers) and the error goes on to the caller. A compressed
+// frame's reply says it was understood (only ngsend sends those, and only it reads that).
+void FrameReceiver::Impl::answerFrame(Codec codec) {
     if (!answersEachFrame(config.pattern)) return;
     if (!config.bidirectional) {
         answer(wire::encodePlainAck(receiverId));
@@ -130,11 +158,11 @@ void FrameReceiver::Impl::answerFrame() {
         try {
             value = replies();
         } catch (...) {
-            answer(wire::encodeReply(wire::DataValue::none()));
+            answer(wire::encodeReply(wire::DataValue::none(), codec));
             throw;
         }
     }
-    answer(wire::encodeReply(value));
+    answer(wire::encodeReply(value, codec));
 }
 
 // A message we cannot use still gets its answer, or a REQ sender would wait out its

@@ -72,10 +72,13 @@ zmq::message_t messageOf(const wire::Bytes& bytes) {
     return zmq::message_t(bytes.data(), bytes.size());
 }
 
-// Part 2 of a frame message: the ndarray prefix directly followed by the pixels.
+// Part 2 of a frame message: the ndarray prefix directly followed by the pixels, or by
+// the JPEG stream of a compressed frame (a 1-D byte array).
 zmq::message_t pixelPart(const Frame& frame) {
-    const wire::NdarrayPrefix prefix = wire::encodeNdarrayPrefix(frame.shape);
-    const std::size_t pixelBytes = frame.bytes();
+    const wire::NdarrayPrefix prefix = frame.codec == Codec::Raw
+                                           ? wire::encodeNdarrayPrefix(frame.shape)
+                                           : wire::encodeByteArrayPrefix(frame.codedBytes);
+    const std::size_t pixelBytes = frame.payloadBytes();
     // Without an owner nothing would keep the pixels alive once send() returns, so the
     // zero-copy path needs one as much as it needs the headroom.
     if (frame.owner && frame.headroom >= prefix.size) {
@@ -271,6 +274,7 @@ std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
     header.data = data;
     header.seq = frame.seq;
     header.captureTimeUs = frame.captureTimeUs;
+    header.codec = frame.codec;
     std::vector<zmq::message_t> message;
     message.push_back(messageOf(wire::encodeFrameHeader(header)));
     message.push_back(pixelPart(frame));

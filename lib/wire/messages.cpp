@@ -106,6 +106,21 @@ std::int64_t readCaptureTime(const msgpack::object& value) {
     return value.via.i64;
 }
 
+// A codec this build cannot decode is an error, not raw pixels: the frame would be
+// misread otherwise.
+Codec readCodec(const msgpack::object& value) {
+    std::string_view name;
+    if (!detail::asText(value, name)) {
+        detail::throwProtocol(kHeaderWhat, std::string("'") + kCodecKey + "' is " +
+                                               detail::typeName(value) + ", expected str");
+    }
+    if (name != kJpegCodecName) {
+        detail::throwProtocol(kHeaderWhat, "unknown codec '" + std::string(name) +
+                                               "' (this ngrecv decodes jpeg)");
+    }
+    return Codec::Jpeg;
+}
+
 bool hasTextKey(const msgpack::object& map, std::string_view name) {
     for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
         std::string_view key;
@@ -146,7 +161,9 @@ Bytes encodeFrameHeader(const Header& header) {
     Packer packer(writer);
     // vidgear's three keys first and in its order, so that without extensions the bytes are
     // exactly what vidgear sends.
-    packer.pack_map(3 + (header.seq ? 1 : 0) + (header.captureTimeUs ? 1 : 0));
+    const bool compressed = header.codec != Codec::Raw;
+    packer.pack_map(3 + (header.seq ? 1 : 0) + (header.captureTimeUs ? 1 : 0) +
+                    (compressed ? 1 : 0));
     detail::packStr(packer, kTerminateKey);
     packer.pack(header.terminate);
     detail::packStr(packer, kBiModeKey);
@@ -160,6 +177,10 @@ Bytes encodeFrameHeader(const Header& header) {
     if (header.captureTimeUs) {
         detail::packStr(packer, kCaptureTimeKey);
         packer.pack_int64(*header.captureTimeUs);
+    }
+    if (compressed) {
+        detail::packStr(packer, kCodecKey);
+        detail::packStr(packer, kJpegCodecName);
     }
     return out;
 }
@@ -189,7 +210,7 @@ Bytes encodePlainAck(const std::string& receiverId) {
     return Bytes(text.begin(), text.end());
 }
 
-Bytes encodeReply(const DataValue& value) {
+Bytes encodeReply(const DataValue& value, Codec decoded) {
     const bool none = value.kind == DataValue::Kind::None;
     // A default-constructed value has no type name; fall back to what it holds.
     std::string type = none ? "NoneType" : value.pythonType;
@@ -198,11 +219,16 @@ Bytes encodeReply(const DataValue& value) {
     Bytes out;
     detail::VectorWriter writer(out);
     Packer packer(writer);
-    packer.pack_map(2);
+    const bool confirmCodec = decoded == Codec::Jpeg;
+    packer.pack_map(confirmCodec ? 3 : 2);
     detail::packStr(packer, kReturnTypeKey);
     detail::packStr(packer, type);
     detail::packStr(packer, kReturnDataKey);
     packDataValue(packer, value);
+    if (confirmCodec) {
+        detail::packStr(packer, kCodecKey);
+        detail::packStr(packer, kJpegCodecName);
+    }
     return out;
 }
 
@@ -210,8 +236,9 @@ Header decodeHeader(ByteView bytes) {
     const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kHeaderWhat);
     const msgpack::object& root = handle.get();
     detail::requireMap(root, kHeaderWhat);
-    const auto fields = detail::mapFields<5>(
-        root, {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey}, kHeaderWhat);
+    const auto fields = detail::mapFields<6>(
+        root, {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey, kCodecKey},
+        kHeaderWhat);
 
     if (!fields[0]) detail::throwMissing(kHeaderWhat, kTerminateKey);
     Header header;
@@ -221,6 +248,7 @@ Header decodeHeader(ByteView bytes) {
     header.data = fields[2] ? dataValueOf(*fields[2]) : DataValue::none();
     if (fields[3]) header.seq = readSeq(*fields[3]);
     if (fields[4]) header.captureTimeUs = readCaptureTime(*fields[4]);
+    if (fields[5]) header.codec = readCodec(*fields[5]);
     return header;
 }
 
@@ -240,7 +268,8 @@ Reply decodeReply(ByteView bytes) {
     if (root.type != msgpack::type::MAP || !hasTextKey(root, kReturnTypeKey)) {
         return plainAck(bytes);
     }
-    const auto fields = detail::mapFields<2>(root, {kReturnTypeKey, kReturnDataKey}, kReplyWhat);
+    const auto fields =
+        detail::mapFields<3>(root, {kReturnTypeKey, kReturnDataKey, kCodecKey}, kReplyWhat);
     std::string_view returnType;
     if (!detail::asText(*fields[0], returnType)) {
         detail::throwProtocol(kReplyWhat, std::string("'return_type' is ") +
@@ -256,6 +285,10 @@ Reply decodeReply(ByteView bytes) {
     } else {
         reply.kind = Reply::Kind::Data;
         reply.data = replyValue(returnType, *fields[1]);
+    }
+    std::string_view codec;
+    if (fields[2] && detail::asText(*fields[2], codec) && codec == kJpegCodecName) {
+        reply.decoded = Codec::Jpeg;
     }
     return reply;
 }

@@ -40,11 +40,16 @@ struct Header {
     // Extensions (extra map keys, ignored by vidgear): present when the sender was ngsend.
     std::optional<std::uint64_t> seq;
     std::optional<std::int64_t> captureTimeUs;
+    // Absent means raw pixels. Jpeg: part 2 is a 1-D uint8 array holding a JPEG stream.
+    Codec codec = Codec::Raw;
 };
 
 // Map keys of our header extensions.
 inline constexpr const char* kSeqKey = "ng_seq";
 inline constexpr const char* kCaptureTimeKey = "ng_capture_us";
+inline constexpr const char* kCodecKey = "ng_codec";
+// Its only value so far (docs/protocol.md, 3.4).
+inline constexpr const char* kJpegCodecName = "jpeg";
 
 // Upper bound on a frame message's ndarray prefix (map, keys, shape, bin header).
 inline constexpr std::size_t kMaxNdarrayPrefix = kWireHeadroom;
@@ -64,6 +69,8 @@ Bytes encodeFrameHeader(const Header& header);
 // {b"nd": true, b"type": "|u1", b"kind": b"", b"shape": [H, W(, C)], b"data": <bin header>}
 // Grayscale (channels == 1) is shape [H, W].
 NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape);
+// The same for a 1-D uint8 array of `count` bytes (shape [count]): a compressed frame.
+NdarrayPrefix encodeByteArrayPrefix(std::size_t count);
 // A whole ndarray map with the pixels copied in (replies, tests; not the frame path).
 Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels);
 // {"terminate": true}
@@ -72,8 +79,9 @@ Bytes encodeTerminate();
 Bytes encodeTerminateAck(const std::string& receiverId);
 // Raw UTF-8 "Data received on client: ID !" (not msgpack), bidirectional mode off.
 Bytes encodePlainAck(const std::string& receiverId);
-// {"return_type": <type>, "return_data": <value, "" when none>}, bidirectional mode on.
-Bytes encodeReply(const DataValue& value);
+// {"return_type": <type>, "return_data": <value, "" when none>}, bidirectional mode on;
+// with {"ng_codec": "jpeg"} added when answering a compressed frame (`decoded`).
+Bytes encodeReply(const DataValue& value, Codec decoded = Codec::Raw);
 
 // ---- decoders (accept str or bin for every key and string value) ----
 
@@ -88,6 +96,9 @@ struct NdarrayView {
 // Accepts dtype uint8 ("|u1") with shape HxW, HxWx1, HxWx3 or HxWx4 and exactly H*W*C bytes;
 // refuses any other dtype, kind, shape or length. `maxBytes` bounds H*W*C.
 NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes);
+// A 1-D uint8 array (shape [N], N bytes, N <= maxBytes): the bytes of a compressed frame,
+// pointing into the input. Refuses anything else as decodeNdarray does.
+ByteView decodeByteArray(ByteView bytes, std::size_t maxBytes);
 
 // What the receiver answered to one frame (patterns 0 and 1).
 struct Reply {
@@ -96,6 +107,9 @@ struct Reply {
     Kind kind = Kind::None;
     std::string plainText;  // PlainAck: the confirmation text
     DataValue data;         // Data: return_type / return_data
+    // Data and Ndarray: the codec the receiver decoded the frame with (extension key
+    // ng_codec, sent by ngrecv in answer to a compressed frame); Raw when absent.
+    Codec decoded = Codec::Raw;
 };
 // The first part of the receiver's answer. Non-msgpack bytes are a PlainAck.
 Reply decodeReply(ByteView bytes);

@@ -1,6 +1,7 @@
 // The msgpack-numpy ndarray map: the zero-copy prefix encoder and the validating decoder.
 #include <array>
 #include <climits>
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -97,16 +98,23 @@ void checkKind(const msgpack::object& kind) {
     }
 }
 
-std::vector<std::uint64_t> readDims(const msgpack::object& shape) {
+// What an ndarray map must hold: a picture (HxW or HxWxC), or the bytes of a compressed
+// frame ([N]).
+enum class Rank { Picture, Bytes };
+
+std::vector<std::uint64_t> readDims(const msgpack::object& shape, Rank rank) {
+    const bool picture = rank == Rank::Picture;
     if (shape.type != msgpack::type::ARRAY) {
         detail::throwProtocol(kWhat, std::string("'shape' is ") + detail::typeName(shape) +
-                                         ", expected an array of 2 or 3 ints");
+                                         (picture ? ", expected an array of 2 or 3 ints"
+                                                  : ", expected an array of 1 int"));
     }
     const std::uint32_t count = shape.via.array.size;
-    if (count != 2 && count != 3) {
+    if (picture ? count != 2 && count != 3 : count != 1) {
         detail::throwProtocol(kWhat, "'shape' has " + std::to_string(count) +
                                          (count == 1 ? " dimension" : " dimensions") +
-                                         "; expected HxW or HxWxC");
+                                         (picture ? "; expected HxW or HxWxC"
+                                                  : "; a compressed frame is [N] bytes"));
     }
     std::vector<std::uint64_t> dims;
     for (std::uint32_t i = 0; i < count; ++i) {
@@ -192,6 +200,30 @@ NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape) {
     return prefix;
 }
 
+NdarrayPrefix encodeByteArrayPrefix(std::size_t count) {
+    if (count == 0 || count > UINT32_MAX) {
+        throw std::invalid_argument("a byte array of " + std::to_string(count) +
+                                    " bytes cannot be sent as one frame");
+    }
+    NdarrayPrefix prefix;
+    detail::FixedWriter writer(prefix.bytes.data(), prefix.bytes.size());
+    msgpack::packer<detail::FixedWriter> packer(writer);
+    packer.pack_map(5);
+    packKey(packer, kNdKey);
+    packer.pack_true();
+    packKey(packer, kTypeKey);
+    detail::packStr(packer, "|u1");
+    packKey(packer, kKindKey);
+    detail::packBin(packer, "");
+    packKey(packer, kShapeKey);
+    packer.pack_array(1);
+    packer.pack_uint32(static_cast<std::uint32_t>(count));
+    packKey(packer, kDataKey);
+    packer.pack_bin(static_cast<std::uint32_t>(count));
+    prefix.size = writer.size();
+    return prefix;
+}
+
 Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels) {
     const NdarrayPrefix prefix = encodeNdarrayPrefix(shape);
     Bytes out;
@@ -201,7 +233,12 @@ Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels) {
     return out;
 }
 
-NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes) {
+namespace {
+
+// The checks shared by both decoders; `dims` and the data come back through the out
+// parameters, pointing into `bytes`.
+const std::uint8_t* decodeUint8Array(ByteView bytes, std::size_t maxBytes, Rank rank,
+                                     std::vector<std::uint64_t>& dims, std::size_t& size) {
     const msgpack::object_handle handle = detail::parseWhole(bytes, kLimits, kWhat);
     const msgpack::object& root = handle.get();
     detail::requireMap(root, kWhat);
@@ -212,11 +249,27 @@ NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes) {
     checkDtype(require(fields[1], kTypeKey));
     // Older msgpack-numpy versions wrote no 'kind'; its absence means a plain dtype.
     if (fields[2]) checkKind(*fields[2]);
-    const std::vector<std::uint64_t> dims = readDims(require(fields[3], kShapeKey));
-    const FrameShape shape = toFrameShape(dims);
-    const std::size_t expected = checkedBytes(dims, maxBytes);
-    const std::uint8_t* pixels = readPixels(require(fields[4], kDataKey), expected, dims);
-    return {shape, pixels};
+    dims = readDims(require(fields[3], kShapeKey), rank);
+    if (rank == Rank::Picture) toFrameShape(dims);  // refuses a bad channel count first
+    size = checkedBytes(dims, maxBytes);
+    // The data outlives the handle: msgpack points into `bytes` for bin and str values.
+    return readPixels(require(fields[4], kDataKey), size, dims);
+}
+
+}  // namespace
+
+NdarrayView decodeNdarray(ByteView bytes, std::size_t maxBytes) {
+    std::vector<std::uint64_t> dims;
+    std::size_t size = 0;
+    const std::uint8_t* pixels = decodeUint8Array(bytes, maxBytes, Rank::Picture, dims, size);
+    return {toFrameShape(dims), pixels};
+}
+
+ByteView decodeByteArray(ByteView bytes, std::size_t maxBytes) {
+    std::vector<std::uint64_t> dims;
+    std::size_t size = 0;
+    const std::uint8_t* data = decodeUint8Array(bytes, maxBytes, Rank::Bytes, dims, size);
+    return {data, size};
 }
 
 }  // namespace ng::wire

@@ -5,7 +5,10 @@
 // which every ngrecv run would pay for an output few runs use.
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdint>
+#include <cstdio>
+#include <cstring>
 #include <memory>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -35,7 +38,9 @@ bool isFolder(const std::string& path) {
 // Files are numbered from 1, as ffmpeg's image2 muxer numbers them (its default
 // -start_number), so `ffmpeg -i dir/frame_%06d.png` reads them back unchanged. Frames keep
 // their own size and channels (grey stays grey, BGRA keeps alpha in PNG, TIFF and WebP;
-// formats without alpha get BGR). PNG is lossless; JPEG is written at quality 95.
+// formats without alpha get BGR). PNG is lossless; JPEG is written at quality 95, except
+// that a JPEG stream's frames go to .jpg files as received, byte for byte: no second
+// lossy pass, and no decode.
 class ImageSequenceSink : public Sink {
 public:
     // makeSink() has checked that `spec` is a valid image pattern.
@@ -43,8 +48,11 @@ public:
         : spec_(spec), pattern_(ImagePattern::parse(spec).value()) {
         const std::string ext = pattern_.extension();
         keepAlpha_ = ext == ".png" || ext == ".tif" || ext == ".tiff" || ext == ".webp";
-        if (ext == ".jpg" || ext == ".jpeg") params_ = {cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
+        jpegFiles_ = ext == ".jpg" || ext == ".jpeg";
+        if (jpegFiles_) params_ = {cv::IMWRITE_JPEG_QUALITY, kJpegQuality};
     }
+
+    bool takesJpeg() const override { return jpegFiles_; }
 
     // Throws std::runtime_error when the folder does not exist.
     void open(const StreamInfo& /*info*/) override {
@@ -56,6 +64,11 @@ public:
     }
 
     bool write(const Frame& frame) override {
+        if (frame.codec == Codec::Jpeg) {
+            writeBytes(pattern_.format(next_), frame.pixels, frame.codedBytes);
+            ++next_;
+            return true;
+        }
         cv::Mat image = frameView(frame);
         cv::Mat converted;
         if (image.channels() == 4 && !keepAlpha_) {
@@ -79,9 +92,21 @@ public:
     std::string describe() const override { return "images " + spec_; }
 
 private:
+    static void writeBytes(const std::string& path, const std::uint8_t* bytes,
+                           std::size_t size) {
+        std::FILE* file = std::fopen(path.c_str(), "wb");
+        bool written = file && std::fwrite(bytes, 1, size, file) == size;
+        if (file && std::fclose(file) != 0) written = false;
+        if (!written) {
+            throw std::runtime_error("cannot write image '" + path + "' (" +
+                                     std::strerror(errno) + "; disk full, or no permission?)");
+        }
+    }
+
     std::string spec_;
     ImagePattern pattern_;
     bool keepAlpha_ = false;
+    bool jpegFiles_ = false;
     std::vector<int> params_;
     std::uint64_t next_ = kFirstNumber;
 };
