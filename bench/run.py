@@ -35,8 +35,11 @@ def free_port():
 class Process:
     """A child whose rusage (CPU time, peak RSS) is collected with wait4."""
 
-    def __init__(self, cmd, workdir, name):
-        self.out = open(Path(workdir) / f"{name}.out", "w+")
+    def __init__(self, cmd, workdir, name, stdout_path=None):
+        """stdout_path: where a binary stdout goes (e.g. raw:- video); not read back."""
+        self.binary_out = stdout_path is not None
+        self.out = open(stdout_path or Path(workdir) / f"{name}.out",
+                        "wb" if self.binary_out else "w+")
         self.err = open(Path(workdir) / f"{name}.err", "w+")
         self.cmd = cmd
         self.popen = subprocess.Popen(cmd, stdout=self.out, stderr=self.err, stdin=subprocess.DEVNULL)
@@ -47,9 +50,12 @@ class Process:
         _, status, usage = os.wait4(self.popen.pid, 0)
         killer.cancel()
         self.popen.returncode = os.waitstatus_to_exitcode(status)
-        self.out.seek(0)
         self.err.seek(0)
-        self.stdout, self.stderr = self.out.read(), self.err.read()
+        self.stderr = self.err.read()
+        self.stdout = None
+        if not self.binary_out:
+            self.out.seek(0)
+            self.stdout = self.out.read()
         self.out.close()
         self.err.close()
         if self.popen.returncode != 0:
@@ -142,6 +148,102 @@ def throughput(args, workdir):
                       f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
                 results.append(row)
     return results
+
+
+# ---- JPEG rows: --compression jpeg against a one-thread TurboJPEG loop on the same frame
+
+JPEG_QUALITY = 90
+JPEG_FRAMES = {(640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
+PSNR_FRAMES = 30
+
+
+def run_jpeg_tools(args, size, frames, workdir, output, stdout_path=os.devnull, extra=()):
+    """ngsend --compression jpeg into ngrecv -o OUTPUT over tcp PUSH/PULL; -o raw:- makes
+    ngrecv decode every frame, -o null only counts the JPEGs."""
+    endpoint = endpoint_args("tcp", workdir)
+    summary = Path(workdir) / "jpeg-summary.json"
+    common = ["--pattern", "3", "-t", "30", "-q"] + endpoint
+    recv = Process([str(args.bin / "ngrecv"), "-o", output, "--summary", str(summary)] + common,
+                   workdir, "recv", stdout_path=stdout_path)
+    time.sleep(0.05)
+    send = Process([str(args.bin / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}",
+                    "--fps", "0", "-n", str(frames), *extra] + common, workdir, "send")
+    send.finish(120)
+    recv.finish(120)
+    result = json.loads(summary.read_text())
+    if result["frames"] != frames:
+        raise RuntimeError(f"ngrecv got {result['frames']} of {frames} JPEG frames")
+    return {"fps": result["fps"], "bytes_per_frame": result["bytes"] / frames}
+
+
+def mean_psnr(args, size, workdir):
+    """PSNR of decoded JPEG frames against the same test-pattern frames sent raw."""
+    import numpy as np  # Debian's python3-numpy, for /usr/bin/python3 (scripts/bench)
+    frame_bytes = size[0] * size[1] * 3
+    paths = {}
+    for name, extra in (("raw", []), ("jpeg", ["--compression", "jpeg", "--jpeg-quality",
+                                                 str(JPEG_QUALITY)])):
+        paths[name] = Path(workdir) / f"psnr-{name}.bgr"
+        run_jpeg_tools(args, size, PSNR_FRAMES, workdir, "raw:-", paths[name], extra)
+    raw = np.memmap(paths["raw"], dtype=np.uint8).reshape(-1, frame_bytes)
+    jpeg = np.memmap(paths["jpeg"], dtype=np.uint8).reshape(-1, frame_bytes)
+    values = []
+    for a, b in zip(raw, jpeg):
+        mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+        values.append(99.0 if mse == 0 else 10 * np.log10(255.0 ** 2 / mse))
+    return float(np.mean(values))
+
+
+def jpeg_rows(args, workdir):
+    rows = []
+    jpeg = ["--compression", "jpeg", "--jpeg-quality", str(JPEG_QUALITY)]
+    for size in args.sizes:
+        frames = 30 if args.smoke else JPEG_FRAMES.get(size, 300)
+        loops, counted, decoded = [], [], []
+        for _ in range(args.repeat):  # interleaved, as the throughput rows
+            out = subprocess.run([str(args.bin / "jpeg_loop"), str(size[0]), str(size[1]),
+                                  str(JPEG_QUALITY), str(max(frames // 3, 10))],
+                                 check=True, capture_output=True, text=True).stdout
+            loops.append(json.loads(out))
+            counted.append(run_jpeg_tools(args, size, frames, workdir, "null", extra=jpeg))
+            decoded.append(run_jpeg_tools(args, size, frames, workdir, "raw:-", extra=jpeg))
+        med = lambda values: statistics.median(values)
+        loop = {lib: {k: med(l[lib][k] for l in loops) for k in loops[0][lib]}
+                for lib in ("turbojpeg", "opencv")}
+        slower = min(loop["turbojpeg"]["encode_fps"], loop["turbojpeg"]["decode_fps"])
+        row = {"size": f"{size[0]}x{size[1]}", "quality": JPEG_QUALITY, "frames": frames,
+               "raw_bytes": size[0] * size[1] * 3,
+               "jpeg_bytes": med(r["bytes_per_frame"] for r in counted),
+               "ng_fps_counted": med(r["fps"] for r in counted),
+               "ng_fps_decoded": med(r["fps"] for r in decoded),
+               "loop": loop, "psnr_db": mean_psnr(args, size, workdir)}
+        row["ratio_decoded"] = row["ng_fps_decoded"] / slower
+        print(f"  {row['size']:>9} jpeg q{JPEG_QUALITY}: ng {row['ng_fps_decoded']:6.0f} fps "
+              f"decoded, loop {slower:6.0f} fps, ratio {row['ratio_decoded']:.2f}, "
+              f"{row['psnr_db']:.1f} dB", file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
+def jpeg_table(rows):
+    lines = [f"JPEG at quality {JPEG_QUALITY} (4:2:0), PUSH/PULL over tcp. \"ng decoded\" is "
+             "ngrecv -o raw:- (every frame decoded on its sink thread), \"ng counted\" is "
+             "-o null (no decode needed); the loop is bench/jpeg_loop, one thread encoding "
+             "or decoding one test-pattern frame, in the same run:",
+             "",
+             "| size | raw B/frame | JPEG B/frame | bytes vs raw | ng fps decoded | ng fps counted "
+             "| TurboJPEG loop encode / decode fps | ng decoded / slower loop | OpenCV loop "
+             "encode / decode fps | PSNR dB |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        tj, cv = r["loop"]["turbojpeg"], r["loop"]["opencv"]
+        lines.append(
+            f"| {r['size']} | {r['raw_bytes']} | {r['jpeg_bytes']:.0f} | "
+            f"{r['jpeg_bytes'] / r['raw_bytes']:.3f} | {r['ng_fps_decoded']:.0f} | "
+            f"{r['ng_fps_counted']:.0f} | {tj['encode_fps']:.0f} / {tj['decode_fps']:.0f} | "
+            f"{r['ratio_decoded']:.2f} | {cv['encode_fps']:.0f} / {cv['decode_fps']:.0f} | "
+            f"{r['psnr_db']:.1f} |")
+    return "\n".join(lines)
 
 
 def latency(args, workdir):
@@ -256,6 +358,8 @@ def report(data):
     return "\n".join([
         table(data["throughput"]),
         "",
+        jpeg_table(data["jpeg"]),
+        "",
         f"Latency, capture to receive, {lat['size']} {lat['pattern']}/{lat['protocol']} paced at "
         f"{lat['fps']} fps: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms",
         f"Start-up: ngsend --version {start['ngsend_version_ms']:.1f} ms, ngrecv --version "
@@ -325,7 +429,8 @@ def main():
         return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
-                "throughput": throughput(args, workdir), "latency": latency(args, workdir),
+                "throughput": throughput(args, workdir), "jpeg": jpeg_rows(args, workdir),
+                "latency": latency(args, workdir),
                 "startup": startup(args, workdir)}
     print(report(data))
     json_path = args.json or args.bin.parent / "bench.json"

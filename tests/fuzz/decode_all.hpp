@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "wire/messages.hpp"
 
@@ -37,13 +38,24 @@ inline unsigned touchPixels(const wire::NdarrayView& view, ByteView input, std::
     return sum;
 }
 
-// Runs `decode`, accepting a value or ProtocolError. Anything else thrown escapes, and
-// libFuzzer reports the uncaught exception as a crash.
+// The bytes of a compressed frame must lie wholly inside the input too.
+inline unsigned touchBytes(ByteView bytes, ByteView input, std::size_t maxBytes) {
+    expect(bytes.size > 0 && bytes.size <= maxBytes);
+    expect(bytes.data >= input.begin() &&
+           bytes.size <= static_cast<std::size_t>(input.end() - bytes.data));
+    unsigned sum = 0;
+    for (std::size_t i = 0; i < bytes.size; ++i) sum += bytes.data[i];
+    return sum;
+}
+
+// Runs `decode`, accepting a value, ProtocolError or (for JPEG headers) JpegError.
+// Anything else thrown escapes, and libFuzzer reports the uncaught exception as a crash.
 template <typename F>
 inline void decodedOrRefused(F&& decode) {
     try {
         decode();
     } catch (const ProtocolError&) {
+    } catch (const codec::JpegError&) {
     }
 }
 
@@ -61,6 +73,10 @@ inline unsigned decodeAll(const std::uint8_t* data, std::size_t size) {
             touchPixels(wire::decodeNdarray(whole, kFuzzMaxFrameBytes), whole, kFuzzMaxFrameBytes);
     });
     decodedOrRefused([&] {
+        sink += touchBytes(wire::decodeByteArray(whole, kFuzzMaxFrameBytes), whole,
+                           kFuzzMaxFrameBytes);
+    });
+    decodedOrRefused([&] {
         const wire::Reply reply = wire::decodeReply(whole);
         sink += static_cast<unsigned>(reply.plainText.size() + reply.data.text.size());
     });
@@ -75,6 +91,14 @@ inline unsigned decodeAll(const std::uint8_t* data, std::size_t size) {
     decodedOrRefused([&] {
         const wire::Header header = wire::decodeHeader(headerPart);
         if (header.terminate) return;
+        if (header.codec == Codec::Jpeg) {
+            // What ngrecv reads of a JPEG frame on receipt: the array, then the JPEG header.
+            const ByteView jpeg = wire::decodeByteArray(ndarrayPart, kFuzzMaxFrameBytes);
+            sink += touchBytes(jpeg, ndarrayPart, kFuzzMaxFrameBytes);
+            static codec::JpegDecoder headers;
+            sink += static_cast<unsigned>(headers.readShape(jpeg).width);
+            return;
+        }
         sink += touchPixels(wire::decodeNdarray(ndarrayPart, kFuzzMaxFrameBytes), ndarrayPart,
                             kFuzzMaxFrameBytes);
     });
