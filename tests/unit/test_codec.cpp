@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "codec/jpeg.hpp"
@@ -172,6 +173,35 @@ TEST_CASE("wire: a JPEG frame is a 1-D byte array announced by ng_codec") {
     const ng::wire::Bytes picture = ng::wire::encodeNdarray({2, 2, 1}, payload.data());
     CHECK_THROWS_AS(ng::wire::decodeByteArray({picture.data(), picture.size()}, 1000),
                     ng::ProtocolError);
+}
+
+// The bytes docs/protocol.md (3.4) shows, as Python's msgpack and msgpack_numpy write them.
+TEST_CASE("wire: the JPEG extension's bytes are what Python writes for the same values") {
+    const auto hex = [](const char* text) {
+        std::vector<std::uint8_t> out;
+        for (const char* p = text; *p;) {
+            if (*p == ' ') {
+                ++p;
+                continue;
+            }
+            out.push_back(static_cast<std::uint8_t>(std::stoi(std::string(p, 2), nullptr, 16)));
+            p += 2;
+        }
+        return out;
+    };
+    ng::wire::Header header;
+    header.seq = 7;
+    header.codec = Codec::Jpeg;
+    CHECK(ng::wire::encodeFrameHeader(header) ==
+          hex("85 a9 74 65 72 6d 69 6e 61 74 65 c2 a7 62 69 5f 6d 6f 64 65 c2 a4 64 61 74 61 a0 "
+              "a6 6e 67 5f 73 65 71 07 a8 6e 67 5f 63 6f 64 65 63 a4 6a 70 65 67"));
+    const ng::wire::NdarrayPrefix prefix = ng::wire::encodeByteArrayPrefix(843);
+    CHECK(std::vector<std::uint8_t>(prefix.bytes.begin(), prefix.bytes.begin() + prefix.size) ==
+          hex("85 c4 02 6e 64 c3 c4 04 74 79 70 65 a3 7c 75 31 c4 04 6b 69 6e 64 c4 00 "
+              "c4 05 73 68 61 70 65 91 cd 03 4b c4 04 64 61 74 61 c5 03 4b"));
+    CHECK(ng::wire::encodeReply(ng::wire::DataValue::fromText("ok"), Codec::Jpeg) ==
+          hex("83 ab 72 65 74 75 72 6e 5f 74 79 70 65 a3 73 74 72 ab 72 65 74 75 72 6e 5f 64 "
+              "61 74 61 a2 6f 6b a8 6e 67 5f 63 6f 64 65 63 a4 6a 70 65 67"));
 }
 
 TEST_CASE("wire: an unknown codec is refused and replies confirm JPEG") {
