@@ -11,6 +11,7 @@
 #include "transport/channel.hpp"
 #include "transport/ipc_path.hpp"
 #include "transport/peer_monitor.hpp"
+#include "transport/queued_bytes.hpp"
 #include "transport/zmq_socket.hpp"
 
 namespace ng::transport {
@@ -27,6 +28,9 @@ constexpr Millis kStopGrace{1000};
 // PUB/SUB: how often, and how far apart, the end-of-stream message is published.
 constexpr int kPubTerminateCopies = 3;
 constexpr Millis kPubTerminateGap{50};
+// PUSH: the most frame bytes libzmq may hold (see QueuedBytes): 8 VGA frames, 5 at 720p,
+// 2 at 1080p, within the CPU's last-level cache (32 MB here) with room to spare.
+constexpr std::size_t kPushQueuedBytes = std::size_t{16} << 20;
 // PAIR: frames sent ahead of their answers (see answerWindow()).
 constexpr std::size_t kPairFramesInFlight = 4;
 // Long enough for the last frame and the end-of-stream copies to reach a subscriber.
@@ -73,8 +77,9 @@ zmq::message_t messageOf(const wire::Bytes& bytes) {
 }
 
 // Part 2 of a frame message: the ndarray prefix directly followed by the pixels, or by
-// the JPEG stream of a compressed frame (a 1-D byte array).
-zmq::message_t pixelPart(const Frame& frame) {
+// the JPEG stream of a compressed frame (a 1-D byte array). `queued`, when given, counts
+// the zero-copy part until libzmq is done with it.
+zmq::message_t pixelPart(const Frame& frame, detail::QueuedBytes* queued) {
     const wire::NdarrayPrefix prefix = frame.codec == Codec::Raw
                                            ? wire::encodeNdarrayPrefix(frame.shape)
                                            : wire::encodeByteArrayPrefix(frame.codedBytes);
@@ -87,8 +92,13 @@ zmq::message_t pixelPart(const Frame& frame) {
         // the buffer, and every send of it writes the same bytes there.
         auto* start = const_cast<std::uint8_t*>(frame.pixels) - prefix.size;
         std::memcpy(start, prefix.bytes.data(), prefix.size);
+        const std::size_t size = prefix.size + pixelBytes;
+        if (queued) {
+            return zmq::message_t(start, size, detail::QueuedBytes::release,
+                                  queued->hold(frame.owner, size));
+        }
         auto keepAlive = std::make_unique<std::shared_ptr<const void>>(frame.owner);
-        zmq::message_t part(start, prefix.size + pixelBytes, releaseOwner, keepAlive.get());
+        zmq::message_t part(start, size, releaseOwner, keepAlive.get());
         static_cast<void>(keepAlive.release());  // the message owns it now
         return part;
     }
@@ -110,6 +120,9 @@ struct FrameSender::Impl {
         ipcFile.arm(config.endpoint);
         if (answersEachFrame(config.pattern)) {
             monitor = std::make_unique<detail::PeerMonitor>(context, socket);
+        }
+        if (config.pattern == Pattern::PushPull) {
+            queuedBytes = std::make_unique<detail::QueuedBytes>(kPushQueuedBytes);
         }
     }
 
@@ -161,6 +174,8 @@ struct FrameSender::Impl {
     // recovering again and again never waits past it.
     std::optional<SteadyClock::time_point> unansweredSince;
     std::uint64_t unansweredFrames = 0;
+    // PUSH only: frame bytes queued in libzmq, bounded by kPushQueuedBytes.
+    std::unique_ptr<detail::QueuedBytes> queuedBytes;
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -172,8 +187,15 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
         if (!awaitSubscriber()) return std::nullopt;
         subscribed = true;
     }
-    std::vector<zmq::message_t> message = frameMessage(frame, data);
-    switch (detail::sendMessage(socket, message, Deadline::forTimeout(config.timeout), &stop)) {
+    const Deadline deadline = Deadline::forTimeout(config.timeout);
+    WaitResult outcome = WaitResult::Ready;
+    if (queuedBytes) outcome = queuedBytes->waitForRoom(frame.payloadBytes(), deadline, &stop);
+    std::vector<zmq::message_t> message;
+    if (outcome == WaitResult::Ready) {
+        message = frameMessage(frame, data);
+        outcome = detail::sendMessage(socket, message, deadline, &stop);
+    }
+    switch (outcome) {
         case WaitResult::Stopped:
             return std::nullopt;
         case WaitResult::Expired:
@@ -277,7 +299,7 @@ std::vector<zmq::message_t> FrameSender::Impl::frameMessage(const Frame& frame,
     header.codec = frame.codec;
     std::vector<zmq::message_t> message;
     message.push_back(messageOf(wire::encodeFrameHeader(header)));
-    message.push_back(pixelPart(frame));
+    message.push_back(pixelPart(frame, queuedBytes.get()));
     return message;
 }
 

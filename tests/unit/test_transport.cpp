@@ -17,6 +17,7 @@
 #include "core/errors.hpp"
 #include "core/frame_pool.hpp"
 #include "transport/channel.hpp"
+#include "transport/queued_bytes.hpp"
 
 namespace {
 
@@ -188,6 +189,30 @@ void runStream(Pattern pattern, Protocol protocol) {
 }  // namespace
 
 TEST_SUITE("transport") {
+
+TEST_CASE("queued bytes: a frame waits for room, one always fits, release makes room") {
+    using detail::Deadline;
+    using detail::QueuedBytes;
+    using detail::WaitResult;
+    QueuedBytes queued(100);
+    const auto buffer = std::make_shared<int>(0);
+    CHECK(queued.waitForRoom(500, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    void* first = queued.hold(buffer, 60);
+    CHECK(queued.waitForRoom(40, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    CHECK(queued.waitForRoom(41, Deadline::after(30ms), nullptr) == WaitResult::Expired);
+    std::atomic<bool> stop{true};
+    CHECK(queued.waitForRoom(41, Deadline::never(), &stop) == WaitResult::Stopped);
+    CHECK(buffer.use_count() == 2);  // held until libzmq lets go
+
+    // libzmq releases on its own thread; the waiting sender wakes up.
+    std::thread io([&] {
+        std::this_thread::sleep_for(20ms);
+        QueuedBytes::release(nullptr, first);
+    });
+    CHECK(queued.waitForRoom(100, Deadline::after(5000ms), nullptr) == WaitResult::Ready);
+    io.join();
+    CHECK(buffer.use_count() == 1);
+}
 TEST_CASE("endpoint URLs and pattern names") {
     Endpoint tcp{Protocol::Tcp, "localhost", 5555, false};
     CHECK(tcp.url() == "tcp://localhost:5555");

@@ -1,0 +1,48 @@
+// QueuedBytes: a byte count shared with libzmq's release callbacks.
+#include "transport/queued_bytes.hpp"
+
+#include <utility>
+
+namespace ng::transport::detail {
+
+namespace {
+// What libzmq hands back to release(): the frame's buffer and where to count it off.
+struct Held {
+    std::shared_ptr<const void> owner;
+    std::size_t bytes;
+    std::shared_ptr<void> state;  // QueuedBytes::State, type-erased for the static release
+};
+}  // namespace
+
+QueuedBytes::QueuedBytes(std::size_t budget) : budget_(budget) {}
+
+WaitResult QueuedBytes::waitForRoom(std::size_t bytes, const Deadline& deadline,
+                                    const std::atomic<bool>* stop) {
+    std::unique_lock<std::mutex> lock(state_->mutex);
+    for (;;) {
+        if (state_->queued == 0 || state_->queued + bytes <= budget_) return WaitResult::Ready;
+        if (stop && stop->load()) return WaitResult::Stopped;
+        if (deadline.passed()) return WaitResult::Expired;
+        state_->released.wait_for(lock, deadline.nextSlice(kPollSlice));
+    }
+}
+
+void* QueuedBytes::hold(std::shared_ptr<const void> owner, std::size_t bytes) {
+    {
+        std::lock_guard<std::mutex> lock(state_->mutex);
+        state_->queued += bytes;
+    }
+    return new Held{std::move(owner), bytes, state_};
+}
+
+void QueuedBytes::release(void* /*data*/, void* hint) {
+    std::unique_ptr<Held> held(static_cast<Held*>(hint));
+    auto* state = static_cast<State*>(held->state.get());
+    {
+        std::lock_guard<std::mutex> lock(state->mutex);
+        state->queued -= held->bytes;
+    }
+    state->released.notify_one();
+}
+
+}  // namespace ng::transport::detail
