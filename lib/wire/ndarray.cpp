@@ -176,8 +176,12 @@ const std::uint8_t* readPixels(const msgpack::object& data, std::size_t expected
 
 }  // namespace
 
-NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape) {
-    validateShapeForEncoding(shape);
+namespace {
+
+// The map of a uint8 array with `rank` dimensions `dims`, up to and including the bin
+// header of its `dataBytes` bytes of data.
+NdarrayPrefix uint8ArrayPrefix(const std::array<std::uint32_t, 3>& dims, std::uint32_t rank,
+                               std::uint32_t dataBytes) {
     NdarrayPrefix prefix;
     detail::FixedWriter writer(prefix.bytes.data(), prefix.bytes.size());
     msgpack::packer<detail::FixedWriter> packer(writer);
@@ -189,15 +193,23 @@ NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape) {
     packKey(packer, kKindKey);
     detail::packBin(packer, "");
     packKey(packer, kShapeKey);
-    packer.pack_array(shape.channels == 1 ? 2 : 3);
+    packer.pack_array(rank);
     // Python packs a positive int in the smallest unsigned form, as pack_uint32 does.
-    packer.pack_uint32(static_cast<std::uint32_t>(shape.height));
-    packer.pack_uint32(static_cast<std::uint32_t>(shape.width));
-    if (shape.channels != 1) packer.pack_uint32(static_cast<std::uint32_t>(shape.channels));
+    for (std::uint32_t i = 0; i < rank; ++i) packer.pack_uint32(dims[i]);
     packKey(packer, kDataKey);
-    packer.pack_bin(static_cast<std::uint32_t>(shape.bytes()));
+    packer.pack_bin(dataBytes);
     prefix.size = writer.size();
     return prefix;
+}
+
+}  // namespace
+
+NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape) {
+    validateShapeForEncoding(shape);
+    const auto dim = [](int value) { return static_cast<std::uint32_t>(value); };
+    return uint8ArrayPrefix({dim(shape.height), dim(shape.width), dim(shape.channels)},
+                            shape.channels == 1 ? 2 : 3,
+                            static_cast<std::uint32_t>(shape.bytes()));
 }
 
 NdarrayPrefix encodeByteArrayPrefix(std::size_t count) {
@@ -205,23 +217,8 @@ NdarrayPrefix encodeByteArrayPrefix(std::size_t count) {
         throw std::invalid_argument("a byte array of " + std::to_string(count) +
                                     " bytes cannot be sent as one frame");
     }
-    NdarrayPrefix prefix;
-    detail::FixedWriter writer(prefix.bytes.data(), prefix.bytes.size());
-    msgpack::packer<detail::FixedWriter> packer(writer);
-    packer.pack_map(5);
-    packKey(packer, kNdKey);
-    packer.pack_true();
-    packKey(packer, kTypeKey);
-    detail::packStr(packer, "|u1");
-    packKey(packer, kKindKey);
-    detail::packBin(packer, "");
-    packKey(packer, kShapeKey);
-    packer.pack_array(1);
-    packer.pack_uint32(static_cast<std::uint32_t>(count));
-    packKey(packer, kDataKey);
-    packer.pack_bin(static_cast<std::uint32_t>(count));
-    prefix.size = writer.size();
-    return prefix;
+    const auto bytes = static_cast<std::uint32_t>(count);
+    return uint8ArrayPrefix({bytes, 0, 0}, 1, bytes);
 }
 
 Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels) {
