@@ -22,14 +22,17 @@ using ng::codec::Subsampling;
 
 namespace {
 
-// A raw frame owning its pixels: the test pattern, or its first channel for grayscale.
+// A raw frame owning its pixels: the test pattern; its first channel for grayscale; an
+// opaque alpha channel added for BGRA.
 Frame patternFrame(const FrameShape& shape, std::uint64_t index = 7) {
     const FrameShape bgr{shape.height, shape.width, 3};
     std::vector<std::uint8_t> colour(bgr.bytes());
     ng::source::renderTestFrame(index, bgr, colour.data());
     auto pixels = std::make_shared<std::vector<std::uint8_t>>(shape.bytes());
+    const auto channels = static_cast<std::size_t>(shape.channels);
     for (std::size_t i = 0; i < pixels->size(); ++i) {
-        (*pixels)[i] = colour[i / shape.channels * 3 + i % shape.channels];
+        const std::size_t channel = i % channels;
+        (*pixels)[i] = channel < 3 ? colour[i / channels * 3 + channel] : 255;
     }
     Frame frame;
     frame.shape = shape;
