@@ -22,9 +22,10 @@ std::string nextMonitorAddress() {
 
 }  // namespace
 
-PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket) {
+PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket)
+    : monitored_(socket.handle()) {
     const std::string address = nextMonitorAddress();
-    if (zmq_socket_monitor(socket.handle(), address.c_str(), kWatchedEvents) != 0) {
+    if (zmq_socket_monitor(monitored_, address.c_str(), kWatchedEvents) != 0) {
         throw zmq::error_t();
     }
     events_ = zmq::socket_t(context, zmq::socket_type::pair);
@@ -32,7 +33,11 @@ PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket) {
     events_.connect(address);
 }
 
-PeerMonitor::~PeerMonitor() = default;
+// Monitoring stops before the reading end closes. libzmq 4.3 ignores a failed send of an
+// event and so leaks the event's address part (ASan saw 102 bytes when a peer went away
+// just as ngsend closed); with the monitor stopped first, no event is sent to a closed reader,
+// and those already queued are freed with the pipe.
+PeerMonitor::~PeerMonitor() { zmq_socket_monitor(monitored_, nullptr, 0); }
 
 bool PeerMonitor::peerLost() {
     while (readEvent()) {

@@ -28,6 +28,7 @@ public:
 private:
     bool readEvent();
 
+    void* monitored_;  // the monitored socket's libzmq handle
     zmq::socket_t events_;
     int connected_ = 0;
     bool lost_ = false;
