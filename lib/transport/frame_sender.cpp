@@ -1,11 +1,10 @@
 // FrameSender: sends frames zero-copy, waits for NetGear_Async's per-frame answers, ends streams.
-#include <algorithm>
-#include <deque>
-
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstring>
+#include <deque>
 #include <thread>
 
 #include "core/errors.hpp"
