@@ -28,13 +28,17 @@ constexpr std::uint64_t kBoxSpeedY = 3;
 constexpr std::uint64_t kLineSpeed = 4;
 constexpr int kLineWidth = 2;
 
-// Copies one row's span of a rectangle. The sweeping line's spans are 6 bytes on each of
-// hundreds of rows: a libc memcpy call for each costs several times the copy itself.
-inline void copySpan(std::uint8_t* to, const std::uint8_t* from, std::size_t bytes) {
+// Copies `bytes` bytes to each of `rows` rows starting at `to`, `stride` apart, from
+// source(row). The sweeping line's spans are 6 bytes on each of hundreds of rows: a libc
+// memcpy call for each would cost several times the copy itself.
+template <typename Source>
+void copyDown(std::uint8_t* to, std::size_t stride, int rows, std::size_t bytes, Source source) {
     if (bytes == 3 * kLineWidth) {
-        std::memcpy(to, from, 3 * kLineWidth);  // a fixed size: inlined as two moves
+        for (int r = 0; r < rows; ++r, to += stride) {
+            std::memcpy(to, source(r), 3 * kLineWidth);  // a fixed size: inlined as two moves
+        }
     } else {
-        std::memcpy(to, from, bytes);
+        for (int r = 0; r < rows; ++r, to += stride) std::memcpy(to, source(r), bytes);
     }
 }
 
@@ -46,35 +50,76 @@ int bounce(std::uint64_t travelled, int span) {
     return t <= span ? t : static_cast<int>(period) - t;
 }
 
-// The still picture: bars over the top 60%, then a checkerboard band, then a grey ramp.
-std::vector<std::uint8_t> drawBackground(int w, int h) {
-    std::vector<std::uint8_t> frame(static_cast<std::size_t>(w) * h * 3);
+// Row y of the still picture: bars over the top 60%, then a checkerboard band, then a
+// grey ramp.
+void drawBackgroundRow(int y, int w, int h, std::uint8_t* row) {
     const int barsEnd = std::max(1, h * 3 / 5);
     const int checkerEnd = std::min(h, barsEnd + std::max(1, h * 3 / 20));
     const int cell = std::max(2, w / 32);
     const int half = std::max(1, w / 2);
-    for (int y = 0; y < h; ++y) {
-        std::uint8_t* row = frame.data() + static_cast<std::size_t>(y) * w * 3;
-        for (int x = 0; x < w; ++x) {
-            std::uint8_t grey[3];
-            const std::uint8_t* bgr;
-            if (y < barsEnd) {
-                bgr = kBars[static_cast<std::size_t>(x) * 8 / static_cast<std::size_t>(w)];
-            } else if (y < checkerEnd) {
-                const bool dark = ((x / cell) + (y - barsEnd) / cell) % 2 == 0;
-                static constexpr std::uint8_t kWhite[3] = {235, 235, 235};
-                bgr = dark ? kBlack : kWhite;
-            } else {
-                // A triangle ramp: dark -> light -> dark.
-                const int level =
-                    x < half ? x * 255 / half : (w - x) * 255 / std::max(1, w - half);
-                grey[0] = grey[1] = grey[2] = static_cast<std::uint8_t>(std::clamp(level, 0, 255));
-                bgr = grey;
-            }
-            std::memcpy(row + static_cast<std::size_t>(x) * 3, bgr, 3);
+    for (int x = 0; x < w; ++x) {
+        std::uint8_t grey[3];
+        const std::uint8_t* bgr;
+        if (y < barsEnd) {
+            bgr = kBars[static_cast<std::size_t>(x) * 8 / static_cast<std::size_t>(w)];
+        } else if (y < checkerEnd) {
+            const bool dark = ((x / cell) + (y - barsEnd) / cell) % 2 == 0;
+            static constexpr std::uint8_t kWhite[3] = {235, 235, 235};
+            bgr = dark ? kBlack : kWhite;
+        } else {
+            // A triangle ramp: dark -> light -> dark.
+            const int level = x < half ? x * 255 / half : (w - x) * 255 / std::max(1, w - half);
+            grey[0] = grey[1] = grey[2] = static_cast<std::uint8_t>(std::clamp(level, 0, 255));
+            bgr = grey;
         }
+        std::memcpy(row + static_cast<std::size_t>(x) * 3, bgr, 3);
     }
-    return frame;
+}
+
+std::vector<std::uint8_t> solidRow(int width, const std::uint8_t bgr[3]) {
+    std::vector<std::uint8_t> row(static_cast<std::size_t>(width) * 3);
+    for (std::size_t i = 0; i < row.size(); i += 3) std::memcpy(row.data() + i, bgr, 3);
+    return row;
+}
+
+// Columns [begin, end) of one row.
+struct Span {
+    int begin = 0, end = 0;
+};
+
+// Calls paint(first, last, span) for the columns of `rect` that no rect in `holes` covers,
+// in bands of rows [first, last) that the same holes cover.
+template <typename Rect, typename Paint>
+void forUncovered(const Rect& rect, std::initializer_list<Rect> holes, Paint paint) {
+    constexpr std::size_t kMaxSpans = 8;  // cutting a hole out of a span leaves at most two
+    const int end = rect.y + rect.height;
+    for (int y = rect.y; y < end;) {
+        int bandEnd = end;
+        Span spans[kMaxSpans];
+        std::size_t count = 0;
+        spans[count++] = {rect.x, rect.x + rect.width};
+        for (const Rect& hole : holes) {
+            if (hole.width <= 0 || hole.height <= 0) continue;
+            if (y < hole.y) {
+                bandEnd = std::min(bandEnd, hole.y);  // the hole starts further down
+                continue;
+            }
+            if (y >= hole.y + hole.height) continue;  // the hole ended above
+            bandEnd = std::min(bandEnd, hole.y + hole.height);
+            Span kept[kMaxSpans];
+            std::size_t keptCount = 0;
+            for (std::size_t i = 0; i < count; ++i) {
+                const Span left{spans[i].begin, std::min(spans[i].end, hole.x)};
+                const Span right{std::max(spans[i].begin, hole.x + hole.width), spans[i].end};
+                if (left.begin < left.end) kept[keptCount++] = left;
+                if (right.begin < right.end) kept[keptCount++] = right;
+            }
+            std::copy(kept, kept + keptCount, spans);
+            count = keptCount;
+        }
+        for (std::size_t i = 0; i < count; ++i) paint(y, bandEnd, spans[i]);
+        y = bandEnd;
+    }
 }
 
 }  // namespace
@@ -85,8 +130,23 @@ TestPatternRenderer::TestPatternRenderer(const FrameShape& shape) : shape_(shape
             "test pattern: needs a positive BGR size, got " + std::to_string(shape.width) + "x" +
             std::to_string(shape.height) + "x" + std::to_string(shape.channels));
     }
+    const int w = shape.width;
     const int h = shape.height;
-    background_ = drawBackground(shape.width, h);
+    std::vector<std::uint8_t> row(shape.rowBytes());
+    std::vector<std::size_t> distinctRowOf(static_cast<std::size_t>(h));
+    for (int y = 0; y < h; ++y) {
+        drawBackgroundRow(y, w, h, row.data());
+        const auto same = std::find(distinctRows_.begin(), distinctRows_.end(), row);
+        distinctRowOf[static_cast<std::size_t>(y)] =
+            static_cast<std::size_t>(same - distinctRows_.begin());
+        if (same == distinctRows_.end()) distinctRows_.push_back(row);
+    }
+    for (const std::size_t distinct : distinctRowOf) {
+        backgroundRows_.push_back(distinctRows_[distinct].data());
+    }
+    boxRow_ = solidRow(w, kBoxColour);
+    lineRow_ = solidRow(w, kLineColour);
+    blackRow_ = solidRow(w, kBlack);
     boxSide_ = std::max(2, std::min(shape.width, h) / 6);
 
     // The counter's glyphs. Hershey digits are monospaced, so digit d of the strip below
@@ -133,68 +193,96 @@ TestPatternRenderer::Rect TestPatternRenderer::plateAt(std::uint64_t index) cons
     return r;
 }
 
-void TestPatternRenderer::fill(const Rect& rect, const std::uint8_t bgr[3],
-                               std::uint8_t* out) const {
-    if (rect.width <= 0 || rect.height <= 0) return;
+void TestPatternRenderer::fill(const Rect& rect, const std::vector<std::uint8_t>& solid,
+                               std::initializer_list<Rect> holes, std::uint8_t* out) const {
     const std::size_t rowBytes = shape_.rowBytes();
-    const std::size_t spanBytes = static_cast<std::size_t>(rect.width) * 3;
-    // Colour the first row pixel by pixel, then copy it down: one memcpy per row.
-    std::uint8_t* first =
-        out + static_cast<std::size_t>(rect.y) * rowBytes + static_cast<std::size_t>(rect.x) * 3;
-    for (std::size_t i = 0; i < spanBytes; i += 3) std::memcpy(first + i, bgr, 3);
-    for (int y = 1; y < rect.height; ++y) {
-        copySpan(first + static_cast<std::size_t>(y) * rowBytes, first, spanBytes);
-    }
+    forUncovered(rect, holes, [&](int first, int last, Span span) {
+        copyDown(out + static_cast<std::size_t>(first) * rowBytes +
+                     static_cast<std::size_t>(span.begin) * 3,
+                 rowBytes, last - first, static_cast<std::size_t>(span.end - span.begin) * 3,
+                 [&](int) { return solid.data(); });
+    });
 }
 
-void TestPatternRenderer::restoreBackground(const Rect& rect, std::uint8_t* out) const {
+void TestPatternRenderer::restoreBackground(const Rect& rect, std::initializer_list<Rect> holes,
+                                            std::uint8_t* out) const {
     const std::size_t rowBytes = shape_.rowBytes();
-    for (int y = rect.y; y < rect.y + rect.height; ++y) {
-        const std::size_t offset =
-            static_cast<std::size_t>(y) * rowBytes + static_cast<std::size_t>(rect.x) * 3;
-        copySpan(out + offset, background_.data() + offset,
-                 static_cast<std::size_t>(rect.width) * 3);
+    forUncovered(rect, holes, [&](int first, int last, Span span) {
+        const std::size_t column = static_cast<std::size_t>(span.begin) * 3;
+        copyDown(out + static_cast<std::size_t>(first) * rowBytes + column, rowBytes, last - first,
+                 static_cast<std::size_t>(span.end - span.begin) * 3,
+                 [&](int row) { return backgroundRow(first + row) + column; });
+    });
+}
+
+// The digit at `position` of the counter, one glyph cell of the digit strip, clipped to
+// the plate (on tiny frames the plate is narrower than the number).
+void TestPatternRenderer::drawDigit(const Rect& plate, std::size_t position, char digit,
+                                    std::uint8_t* out) const {
+    const int x = digitMargin_ + static_cast<int>(position) * digitAdvance_;
+    if (x >= plate.width) return;
+    const int cell = std::min(digitAdvance_, plate.width - x);
+    const std::size_t glyph =
+        static_cast<std::size_t>(digitMargin_ + (digit - '0') * digitAdvance_) * 3;
+    const std::size_t rowBytes = shape_.rowBytes();
+    for (int y = 0; y < plate.height; ++y) {
+        std::memcpy(out + static_cast<std::size_t>(y) * rowBytes + static_cast<std::size_t>(x) * 3,
+                    digits_.data() + static_cast<std::size_t>(y) * digitsWidth_ * 3 + glyph,
+                    static_cast<std::size_t>(cell) * 3);
     }
 }
 
 // Everything that is not background, drawn over it in a fixed order (the counter last,
 // so it stays readable). Each part lies inside its Rect, which is what update() relies on.
 void TestPatternRenderer::drawMovingParts(std::uint64_t index, std::uint8_t* out) const {
-    fill(lineAt(index), kLineColour, out);
-    fill(boxAt(index), kBoxColour, out);
-
+    fill(lineAt(index), lineRow_, {}, out);
+    fill(boxAt(index), boxRow_, {}, out);
     const Rect plate = plateAt(index);
+    fill(plate, blackRow_, {}, out);
     const std::string text = std::to_string(index);
-    const std::size_t rowBytes = shape_.rowBytes();
-    fill(plate, kBlack, out);
-    for (int y = 0; y < plate.height; ++y) {
-        std::uint8_t* row = out + static_cast<std::size_t>(y) * rowBytes;
-        const std::uint8_t* glyphs =
-            digits_.data() + static_cast<std::size_t>(y) * digitsWidth_ * 3;
-        for (std::size_t k = 0; k < text.size(); ++k) {
-            const int x = digitMargin_ + static_cast<int>(k) * digitAdvance_;
-            if (x >= plate.width) break;
-            const int digit = text[k] - '0';
-            const int cell = std::min(digitAdvance_, plate.width - x);
-            std::memcpy(row + static_cast<std::size_t>(x) * 3,
-                        glyphs + static_cast<std::size_t>(digitMargin_ + digit * digitAdvance_) * 3,
-                        static_cast<std::size_t>(cell) * 3);
-        }
-    }
+    for (std::size_t k = 0; k < text.size(); ++k) drawDigit(plate, k, text[k], out);
 }
 
 void TestPatternRenderer::render(std::uint64_t index, std::uint8_t* out) const {
-    std::memcpy(out, background_.data(), background_.size());
+    const std::size_t rowBytes = shape_.rowBytes();
+    for (int y = 0; y < shape_.height; ++y) {
+        std::memcpy(out + static_cast<std::size_t>(y) * rowBytes, backgroundRow(y), rowBytes);
+    }
     drawMovingParts(index, out);
 }
 
 void TestPatternRenderer::update(std::uint64_t previous, std::uint64_t index,
                                  std::uint8_t* out) const {
-    // Only the previous frame's moving parts differ from the background.
-    restoreBackground(lineAt(previous), out);
-    restoreBackground(boxAt(previous), out);
-    restoreBackground(plateAt(previous), out);
-    drawMovingParts(index, out);
+    const std::string before = std::to_string(previous);
+    const std::string after = std::to_string(index);
+    const Rect plate = plateAt(index);
+    if (before.size() != after.size()) {
+        // The counter changed width: put the background back under every moving part of
+        // the previous frame and draw the new one.
+        restoreBackground(lineAt(previous), {}, out);
+        restoreBackground(boxAt(previous), {}, out);
+        restoreBackground(plateAt(previous), {}, out);
+        drawMovingParts(index, out);
+        return;
+    }
+    // The counter's plate covers the same corner in both frames and lies on top, so
+    // nothing under it changes but its digits. Where the old and new box overlap, the
+    // pixels are box-coloured in both frames (the box lies over the line).
+    const Rect oldBox = boxAt(previous);
+    const Rect box = boxAt(index);
+    Rect kept;
+    kept.x = std::max(oldBox.x, box.x);
+    kept.y = std::max(oldBox.y, box.y);
+    kept.width = std::max(0, std::min(oldBox.x + oldBox.width, box.x + box.width) - kept.x);
+    kept.height = std::max(0, std::min(oldBox.y + oldBox.height, box.y + box.height) - kept.y);
+
+    restoreBackground(lineAt(previous), {plate, kept}, out);
+    restoreBackground(oldBox, {plate, box}, out);
+    fill(lineAt(index), lineRow_, {plate, box}, out);
+    fill(box, boxRow_, {plate, kept}, out);
+    for (std::size_t k = 0; k < after.size(); ++k) {
+        if (after[k] != before[k]) drawDigit(plate, k, after[k], out);
+    }
 }
 
 void renderTestFrame(std::uint64_t index, const FrameShape& shape, std::uint8_t* out) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -29,7 +30,8 @@ public:
     void render(std::uint64_t index, std::uint8_t* out) const;
 
     // Turns `out`, which holds frame `previous` exactly, into frame `index`: the same bytes
-    // render(index) writes, for the cost of the moving parts only.
+    // render(index) writes, for the cost of the pixels that differ (mostly the box's edges,
+    // the line and a digit or two).
     void update(std::uint64_t previous, std::uint64_t index, std::uint8_t* out) const;
 
 private:
@@ -39,12 +41,23 @@ private:
     Rect boxAt(std::uint64_t index) const;
     Rect lineAt(std::uint64_t index) const;
     Rect plateAt(std::uint64_t index) const;
-    void fill(const Rect& rect, const std::uint8_t bgr[3], std::uint8_t* out) const;
-    void restoreBackground(const Rect& rect, std::uint8_t* out) const;
+    const std::uint8_t* backgroundRow(int y) const { return backgroundRows_[y]; }
+    // Write the parts of `rect` that lie outside every rect in `holes`: the background,
+    // or one colour from `solid` (a row of that colour, shape().rowBytes() long).
+    void restoreBackground(const Rect& rect, std::initializer_list<Rect> holes,
+                           std::uint8_t* out) const;
+    void fill(const Rect& rect, const std::vector<std::uint8_t>& solid,
+              std::initializer_list<Rect> holes, std::uint8_t* out) const;
+    void drawDigit(const Rect& plate, std::size_t position, char digit, std::uint8_t* out) const;
     void drawMovingParts(std::uint64_t index, std::uint8_t* out) const;
 
     FrameShape shape_;
-    std::vector<std::uint8_t> background_;  // one whole frame of the still picture
+    // The still picture has few distinct rows (bars, two checkerboard phases, the ramp):
+    // each is stored once, and backgroundRows_[y] points at row y's. A few kilobytes stay
+    // in cache where a whole frame (6 MB at 1080p) would be read from memory.
+    std::vector<std::vector<std::uint8_t>> distinctRows_;
+    std::vector<const std::uint8_t*> backgroundRows_;
+    std::vector<std::uint8_t> boxRow_, lineRow_, blackRow_;  // one row of each colour
     int boxSide_ = 2;
     // The digits 0-9 drawn once, side by side, on the counter's black plate: antialiased
     // text costs ~200 us a frame, copying glyph cells a few.
