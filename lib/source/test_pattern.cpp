@@ -132,17 +132,19 @@ TestPatternRenderer::TestPatternRenderer(const FrameShape& shape) : shape_(shape
     }
     const int w = shape.width;
     const int h = shape.height;
-    std::vector<std::uint8_t> row(shape.rowBytes());
-    std::vector<std::size_t> distinctRowOf(static_cast<std::size_t>(h));
+    const std::size_t rowBytes = shape.rowBytes();
+    std::vector<std::uint8_t> row(rowBytes);
     for (int y = 0; y < h; ++y) {
         drawBackgroundRow(y, w, h, row.data());
-        const auto same = std::find(distinctRows_.begin(), distinctRows_.end(), row);
-        distinctRowOf[static_cast<std::size_t>(y)] =
-            static_cast<std::size_t>(same - distinctRows_.begin());
-        if (same == distinctRows_.end()) distinctRows_.push_back(row);
-    }
-    for (const std::size_t distinct : distinctRowOf) {
-        backgroundRows_.push_back(distinctRows_[distinct].data());
+        std::size_t offset = 0;
+        while (offset < distinctRows_.size() &&
+               std::memcmp(distinctRows_.data() + offset, row.data(), rowBytes) != 0) {
+            offset += rowBytes;
+        }
+        if (offset == distinctRows_.size()) {
+            distinctRows_.insert(distinctRows_.end(), row.begin(), row.end());
+        }
+        distinctRowOf_.push_back(offset);
     }
     boxRow_ = solidRow(w, kBoxColour);
     lineRow_ = solidRow(w, kLineColour);

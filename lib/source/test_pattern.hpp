@@ -41,7 +41,9 @@ private:
     Rect boxAt(std::uint64_t index) const;
     Rect lineAt(std::uint64_t index) const;
     Rect plateAt(std::uint64_t index) const;
-    const std::uint8_t* backgroundRow(int y) const { return backgroundRows_[y]; }
+    const std::uint8_t* backgroundRow(int y) const {
+        return distinctRows_.data() + distinctRowOf_[static_cast<std::size_t>(y)];
+    }
     // Write the parts of `rect` that lie outside every rect in `holes`: the background,
     // or one colour from `solid` (a row of that colour, shape().rowBytes() long).
     void restoreBackground(const Rect& rect, std::initializer_list<Rect> holes,
@@ -53,10 +55,11 @@ private:
 
     FrameShape shape_;
     // The still picture has few distinct rows (bars, two checkerboard phases, the ramp):
-    // each is stored once, and backgroundRows_[y] points at row y's. A few kilobytes stay
-    // in cache where a whole frame (6 MB at 1080p) would be read from memory.
-    std::vector<std::vector<std::uint8_t>> distinctRows_;
-    std::vector<const std::uint8_t*> backgroundRows_;
+    // each is stored once, one after another, and distinctRowOf_[y] is the byte offset of
+    // row y's. Some 23 KB at 1080p stay in cache where a whole frame (6 MB) would be read
+    // from memory.
+    std::vector<std::uint8_t> distinctRows_;
+    std::vector<std::size_t> distinctRowOf_;
     std::vector<std::uint8_t> boxRow_, lineRow_, blackRow_;  // one row of each colour
     int boxSide_ = 2;
     // The digits 0-9 drawn once, side by side, on the counter's black plate: antialiased

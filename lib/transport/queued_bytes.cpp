@@ -14,13 +14,17 @@ struct Held {
 };
 }  // namespace
 
-QueuedBytes::QueuedBytes(std::size_t budget) : budget_(budget) {}
+QueuedBytes::QueuedBytes(std::size_t budget, std::size_t maxFrames)
+    : budget_(budget), maxFrames_(maxFrames) {}
 
 WaitResult QueuedBytes::waitForRoom(std::size_t bytes, const Deadline& deadline,
                                     const std::atomic<bool>* stop) {
     std::unique_lock<std::mutex> lock(state_->mutex);
     for (;;) {
-        if (state_->queued == 0 || state_->queued + bytes <= budget_) return WaitResult::Ready;
+        if (state_->frames == 0 ||
+            (state_->queued + bytes <= budget_ && state_->frames < maxFrames_)) {
+            return WaitResult::Ready;
+        }
         if (stop && stop->load()) return WaitResult::Stopped;
         if (deadline.passed()) return WaitResult::Expired;
         state_->released.wait_for(lock, deadline.nextSlice(kPollSlice));
@@ -31,6 +35,7 @@ void* QueuedBytes::hold(std::shared_ptr<const void> owner, std::size_t bytes) {
     {
         std::lock_guard<std::mutex> lock(state_->mutex);
         state_->queued += bytes;
+        ++state_->frames;
     }
     return new Held{std::move(owner), bytes, state_};
 }
@@ -41,6 +46,7 @@ void QueuedBytes::release(void* /*data*/, void* hint) {
     {
         std::lock_guard<std::mutex> lock(state->mutex);
         state->queued -= held->bytes;
+        --state->frames;
     }
     state->released.notify_one();
 }

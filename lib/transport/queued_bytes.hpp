@@ -14,11 +14,13 @@ namespace ng::transport::detail {
 // ZeroMQ's high-water mark counts messages, not bytes: 8 queued 1080p frames are 50 MB,
 // more than the CPU's last-level cache, so each frame the kernel copies out comes from
 // memory (measured: a PUSH sender at 1080p 0.76 to 0.90 of the bare ceiling with 8 frames
-// queued, 0.82 to 0.98 with 2). This keeps at most `budget` bytes queued, counting a
-// frame from its send until libzmq releases its buffer; one frame always fits.
+// queued, 0.82 to 0.98 with 2). This keeps at most `budget` bytes and `maxFrames` frames
+// queued, counting a frame from its send until libzmq releases its buffer; one frame
+// always fits. Fewer frames queued means fewer buffers in turn, so each is likelier still
+// in cache when the kernel copies it out.
 class QueuedBytes {
 public:
-    explicit QueuedBytes(std::size_t budget);
+    QueuedBytes(std::size_t budget, std::size_t maxFrames);
 
     // Waits until a frame of `bytes` fits, the deadline passes or *stop is raised.
     WaitResult waitForRoom(std::size_t bytes, const Deadline& deadline,
@@ -34,9 +36,11 @@ private:
     struct State {
         std::mutex mutex;
         std::condition_variable released;
-        std::size_t queued = 0;
+        std::size_t queued = 0;  // bytes
+        std::size_t frames = 0;
     };
     std::size_t budget_;
+    std::size_t maxFrames_;
     std::shared_ptr<State> state_ = std::make_shared<State>();
 };
 

@@ -190,11 +190,11 @@ void runStream(Pattern pattern, Protocol protocol) {
 
 TEST_SUITE("transport") {
 
-TEST_CASE("queued bytes: a frame waits for room, one always fits, release makes room") {
+TEST_CASE("queued bytes: a frame waits for room in bytes and frames; one always fits") {
     using detail::Deadline;
     using detail::QueuedBytes;
     using detail::WaitResult;
-    QueuedBytes queued(100);
+    QueuedBytes queued(100, 3);
     const auto buffer = std::make_shared<int>(0);
     CHECK(queued.waitForRoom(500, Deadline::after(0ms), nullptr) == WaitResult::Ready);
     void* first = queued.hold(buffer, 60);
@@ -212,6 +212,14 @@ TEST_CASE("queued bytes: a frame waits for room, one always fits, release makes 
     CHECK(queued.waitForRoom(100, Deadline::after(5000ms), nullptr) == WaitResult::Ready);
     io.join();
     CHECK(buffer.use_count() == 1);
+
+    // Small frames are bounded by count as well: the fourth waits though bytes would fit.
+    void* held[3];
+    for (void*& frame : held) frame = queued.hold(buffer, 1);
+    CHECK(queued.waitForRoom(1, Deadline::after(30ms), nullptr) == WaitResult::Expired);
+    QueuedBytes::release(nullptr, held[0]);
+    CHECK(queued.waitForRoom(1, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    for (void* frame : {held[1], held[2]}) QueuedBytes::release(nullptr, frame);
 }
 TEST_CASE("endpoint URLs and pattern names") {
     Endpoint tcp{Protocol::Tcp, "localhost", 5555, false};
