@@ -133,32 +133,54 @@ def median_row(rows):
     return {k: statistics.median(r[k] for r in rows) for k in keys}
 
 
+def frames_per_run(args, size):
+    return args.frames or FRAMES.get(size, 1000)
+
+
 def throughput(args, workdir):
+    combos = [(size, protocol, pattern) for size in args.sizes for protocol in args.protocols
+              for pattern in args.patterns]
+    pairs = {combo: [] for combo in combos}
+    # Round after round over every row, one adjacent (ceiling, tools) pair each, rather than
+    # all of a row's pairs at once: a slow spell of the shared machine that lasts half a
+    # minute then costs every row a pair or two instead of sinking one row whole. Every
+    # other round runs the tools first, so that neither side always runs first.
+    for round_number in range(1, args.repeat + 1):
+        for combo in combos:
+            size, protocol, pattern = combo
+            frames = frames_per_run(args, size)
+            if round_number % 2:
+                ceiling = run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir)
+                tools = run_tools(args.bin, pattern, protocol, size, frames, workdir)
+            else:
+                tools = run_tools(args.bin, pattern, protocol, size, frames, workdir)
+                ceiling = run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir)
+            pairs[combo].append((ceiling, tools))
+        print(f"  round {round_number} of {args.repeat} done", file=sys.stderr)
     results = []
-    for size in args.sizes:
-        for protocol in args.protocols:
-            for pattern in args.patterns:
-                frames = args.frames or FRAMES.get(size, 1000)
-                ceiling, tools = [], []
-                for _ in range(args.repeat):  # interleaved: A B A B ...
-                    ceiling.append(run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir))
-                    tools.append(run_tools(args.bin, pattern, protocol, size, frames, workdir))
-                c, t = median_row(ceiling), median_row(tools)
-                # The median of each adjacent pair's ratio: a pair runs within a second or
-                # two, so a slower spell of the shared machine hits both of its halves.
-                ratio = statistics.median(b["fps"] / a["fps"] for a, b in zip(ceiling, tools))
-                row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
-                       "frames": frames, "repeat": args.repeat, "ceiling": c, "ng": t,
-                       "ratio": ratio}
-                print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
-                      f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
-                results.append(row)
+    for combo in combos:
+        size, protocol, pattern = combo
+        ceiling, tools = zip(*pairs[combo])
+        c, t = median_row(ceiling), median_row(tools)
+        # The median of each adjacent pair's ratio: a pair runs within a second or two, so a
+        # slower spell of the shared machine hits both of its halves.
+        ratio = statistics.median(b["fps"] / a["fps"] for a, b in pairs[combo])
+        row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
+               "frames": frames_per_run(args, size), "repeat": args.repeat,
+               "ceiling": c, "ng": t, "ratio": ratio,
+               "pairs_fps": [[a["fps"], b["fps"]] for a, b in pairs[combo]]}
+        print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
+              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
+        results.append(row)
     return results
 
 
 # ---- JPEG rows: --compression jpeg against a one-thread TurboJPEG loop on the same frame
 
 JPEG_QUALITY = 90
+# Repetitions of the JPEG and latency rows (fewer with --smoke): they spread less than the
+# throughput ratios, and each repetition takes longer (three runs; ten paced seconds).
+OTHER_ROWS_REPEAT = 11
 JPEG_FRAMES = {(640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
 PSNR_FRAMES = 30
 
@@ -206,7 +228,7 @@ def jpeg_rows(args, workdir):
     for size in args.sizes:
         frames = 30 if args.smoke else JPEG_FRAMES.get(size, 300)
         loops, counted, decoded = [], [], []
-        for _ in range(args.repeat):  # interleaved, as the throughput rows
+        for _ in range(min(args.repeat, OTHER_ROWS_REPEAT)):  # interleaved, as the throughput rows
             out = subprocess.run([str(args.bin / "jpeg_loop"), str(size[0]), str(size[1]),
                                   str(JPEG_QUALITY), str(max(frames // 3, 10))],
                                  check=True, capture_output=True, text=True).stdout
@@ -258,7 +280,7 @@ def jpeg_table(rows):
 def latency(args, workdir):
     frames = 30 if args.smoke else 300
     rows = [run_tools(args.bin, "pair", "tcp", (640, 480), frames, workdir, fps="30")
-            for _ in range(args.repeat)]
+            for _ in range(min(args.repeat, OTHER_ROWS_REPEAT))]
     p50 = statistics.median(r["latency_ms"]["p50"] for r in rows)
     p99 = statistics.median(r["latency_ms"]["p99"] for r in rows)
     return {"pattern": "pair", "protocol": "tcp", "size": "640x480", "fps": 30,
@@ -407,7 +429,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", type=Path, required=True, help="folder with ngsend and ngrecv")
     parser.add_argument("--smoke", action="store_true", help="tiny counts; keeps the harness working")
-    parser.add_argument("--repeat", type=int, default=11,
+    parser.add_argument("--repeat", type=int, default=21,
                         help="runs of each side per row; the ratio is the median of the pairs")
     parser.add_argument("--frames", type=int, default=0, help="frames per run (0 = by size)")
     parser.add_argument("--json", type=Path, help="where to write the JSON results")

@@ -90,6 +90,7 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
     SendOutcome outcome;
     try {
         while (!stopSignal) {
+            if (!sender.awaitRoom()) break;  // a signal: the stream ends as usual
             std::optional<Frame> frame = feed.take(kQueuePoll);
             if (!frame) {
                 if (feed.finished()) break;

@@ -49,6 +49,12 @@ public:
     // (patterns 2 and 3, PAIR's first frames, or a stop during the wait).
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
 
+    // Waits until send() would not have to wait for room for a frame like the last one
+    // (PUSH keeps few frames queued in libzmq), so that the caller captures the next frame
+    // into the buffer libzmq just let go, still in cache, rather than into another. Returns
+    // false when `stop` was raised; throws TimeoutError like send().
+    bool awaitRoom();
+
     // PAIR sends a few frames ahead of their answers, so send() returns the answer to an
     // earlier frame (in order). flush() waits for the answers still outstanding and
     // returns them in order; call it before terminate() to see every reply. Throws

@@ -29,13 +29,18 @@ constexpr Millis kStopGrace{1000};
 constexpr int kPubTerminateCopies = 3;
 constexpr Millis kPubTerminateGap{50};
 // PUSH and PAIR: frames in flight, held by libzmq (PUSH, see QueuedBytes) or awaiting
-// their answers (PAIR, see answerWindow()): at most 4 frames and 16 MB, so 4 at VGA and
-// 720p, 2 at 1080p. The fewer buffers take turns, the likelier the kernel finds the one it
-// copies still in the CPU's last-level cache (32 MB here, shared with the receiver). VGA
-// PUSH/PULL with 4 frames queued instead of 17, median ratio to the ceiling over 14 to 16
-// interleaved pairs: ipc 0.85 -> 0.90 and 0.87 -> 0.99, tcp 1.07 -> 1.17.
-constexpr std::size_t kQueuedFrameBytes = std::size_t{16} << 20;
+// their answers (PAIR, see answerWindow()), at most kFramesInFlight. The fewer buffers take
+// turns, the likelier the kernel finds the one it copies still in the CPU's last-level
+// cache (32 MB here, shared with the receiver and other tenants). VGA PUSH/PULL with 4
+// frames queued instead of 17, median ratio to the ceiling over 14 to 16 interleaved pairs:
+// ipc 0.85 -> 0.90 and 0.87 -> 0.99, tcp 1.07 -> 1.17.
 constexpr std::size_t kFramesInFlight = 4;
+// PAIR's answer window: within 16 MB, so 4 frames at VGA and 720p, 2 at 1080p. One would
+// be lockstep, a round trip per frame (1080p ipc: 0.77 of the window of 2).
+constexpr std::size_t kUnansweredFrameBytes = std::size_t{16} << 20;
+// PUSH's frames queued in libzmq: within 6 MB, so 4 at VGA, 2 at 720p and 1 at 1080p (VGA
+// with 2 lost 8% over ipc, with 1 27%). See awaitRoom() for when the next frame is captured.
+constexpr std::size_t kPushQueuedBytes = std::size_t{6} << 20;
 // Long enough for the last frame and the end-of-stream copies to reach a subscriber.
 constexpr Millis kPubLinger{1000};
 // While an answer is late, how often the connection events are read, to learn that the
@@ -125,7 +130,7 @@ struct FrameSender::Impl {
             monitor = std::make_unique<detail::PeerMonitor>(context, socket);
         }
         if (config.pattern == Pattern::PushPull) {
-            queuedBytes = std::make_unique<detail::QueuedBytes>(kQueuedFrameBytes, kFramesInFlight);
+            queuedBytes = std::make_unique<detail::QueuedBytes>(kPushQueuedBytes, kFramesInFlight);
         }
     }
 
@@ -142,11 +147,13 @@ struct FrameSender::Impl {
     };
 
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
+    bool awaitRoom();
     std::optional<std::string> terminate();
 
     std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data) const;
     AnswerWait awaitAnswer(std::uint64_t seq);
     [[noreturn]] void throwNoAnswer(std::uint64_t seq) const;
+    [[noreturn]] void throwNotTaken() const;
     std::size_t answerWindow(std::size_t frameBytes) const;
     std::optional<wire::Reply> awaitOldestAnswer();
     void giveUpOnUnanswered(AnswerOutcome why);
@@ -177,8 +184,9 @@ struct FrameSender::Impl {
     // recovering again and again never waits past it.
     std::optional<SteadyClock::time_point> unansweredSince;
     std::uint64_t unansweredFrames = 0;
-    // PUSH only: frames queued in libzmq, bounded by kQueuedFrameBytes and kFramesInFlight.
+    // PUSH only: frames queued in libzmq, bounded by kPushQueuedBytes and kFramesInFlight.
     std::unique_ptr<detail::QueuedBytes> queuedBytes;
+    std::size_t lastFrameBytes = 0;  // what awaitRoom() makes room for
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -192,7 +200,8 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
     }
     const Deadline deadline = Deadline::forTimeout(config.timeout);
     WaitResult outcome = WaitResult::Ready;
-    if (queuedBytes) outcome = queuedBytes->waitForRoom(frame.payloadBytes(), deadline, &stop);
+    lastFrameBytes = frame.payloadBytes();
+    if (queuedBytes) outcome = queuedBytes->waitForRoom(lastFrameBytes, deadline, &stop);
     std::vector<zmq::message_t> message;
     if (outcome == WaitResult::Ready) {
         message = frameMessage(frame, data);
@@ -202,10 +211,7 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
         case WaitResult::Stopped:
             return std::nullopt;
         case WaitResult::Expired:
-            throw TimeoutError(fmt::format(
-                "no receiver at {} took a frame within {}: is ngrecv running there with the same "
-                "--pattern ({})?",
-                endpoint, detail::formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+            throwNotTaken();
         case WaitResult::Ready:
             break;
     }
@@ -216,6 +222,28 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
     return awaitOldestAnswer().value_or(wire::Reply{});
 }
 
+// When libzmq may hold two frames or more, the next one is captured only once there is room
+// for it, into the buffer libzmq just let go, so the frames queued are all the buffers in
+// turn; when it may hold one, capturing first keeps the capture and the send overlapping.
+// Against capturing first, median ratio of adjacent runs over 14 to 24 pairs: VGA ipc
+// +10.5% and +5%, 720p ipc +1.7%, +6% and +11%; at 1080p waiting for two queued frames
+// instead lost 14% and 7%.
+bool FrameSender::Impl::awaitRoom() {
+    if (!queuedBytes || lastFrameBytes == 0) return true;
+    if (queuedBytes->framesThatFit(lastFrameBytes) < 2) return true;
+    const WaitResult outcome = queuedBytes->waitForRoom(
+        lastFrameBytes, Deadline::forTimeout(config.timeout), &stop);
+    if (outcome == WaitResult::Expired) throwNotTaken();
+    return outcome == WaitResult::Ready;
+}
+
+void FrameSender::Impl::throwNotTaken() const {
+    throw TimeoutError(fmt::format(
+        "no receiver at {} took a frame within {}: is ngrecv running there with the same "
+        "--pattern ({})?",
+        endpoint, detail::formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+}
+
 // PAIR carries answers on the same socket as frames, so the sender can keep a few frames
 // in flight and read their answers in order, instead of paying a round trip per frame
 // (the receiver, ours or vidgear's, answers each frame as it takes it). A REQ socket must
@@ -224,7 +252,7 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
 // (peak RSS 43 -> 31 MB, sender CPU per frame about 4% lower).
 std::size_t FrameSender::Impl::answerWindow(std::size_t frameBytes) const {
     if (config.pattern != Pattern::Pair) return 1;
-    const std::size_t fitting = kQueuedFrameBytes / std::max<std::size_t>(frameBytes, 1);
+    const std::size_t fitting = kUnansweredFrameBytes / std::max<std::size_t>(frameBytes, 1);
     return std::clamp<std::size_t>(fitting, 1, kFramesInFlight);
 }
 
@@ -497,6 +525,8 @@ FrameSender::~FrameSender() = default;
 std::optional<wire::Reply> FrameSender::send(const Frame& frame, const wire::DataValue& data) {
     return impl_->send(frame, data);
 }
+
+bool FrameSender::awaitRoom() { return impl_->awaitRoom(); }
 
 std::vector<wire::Reply> FrameSender::flush() { return impl_->flush(); }
 

@@ -1,6 +1,7 @@
 // QueuedBytes: a byte count shared with libzmq's release callbacks.
 #include "transport/queued_bytes.hpp"
 
+#include <algorithm>
 #include <utility>
 
 namespace ng::transport::detail {
@@ -16,6 +17,10 @@ struct Held {
 
 QueuedBytes::QueuedBytes(std::size_t budget, std::size_t maxFrames)
     : budget_(budget), maxFrames_(maxFrames) {}
+
+std::size_t QueuedBytes::framesThatFit(std::size_t bytes) const {
+    return std::clamp<std::size_t>(budget_ / std::max<std::size_t>(bytes, 1), 1, maxFrames_);
+}
 
 WaitResult QueuedBytes::waitForRoom(std::size_t bytes, const Deadline& deadline,
                                     const std::atomic<bool>* stop) {
@@ -42,6 +47,9 @@ void* QueuedBytes::hold(std::shared_ptr<const void> owner, std::size_t bytes) {
 
 void QueuedBytes::release(void* /*data*/, void* hint) {
     std::unique_ptr<Held> held(static_cast<Held*>(hint));
+    // The buffer goes back to its pool before the sender hears of the room, so that the
+    // frame it captures next reuses this buffer instead of allocating another.
+    held->owner.reset();
     auto* state = static_cast<State*>(held->state.get());
     {
         std::lock_guard<std::mutex> lock(state->mutex);

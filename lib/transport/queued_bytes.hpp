@@ -22,6 +22,9 @@ class QueuedBytes {
 public:
     QueuedBytes(std::size_t budget, std::size_t maxFrames);
 
+    // How many frames of `bytes` may be queued at once (at least one).
+    std::size_t framesThatFit(std::size_t bytes) const;
+
     // Waits until a frame of `bytes` fits, the deadline passes or *stop is raised.
     WaitResult waitForRoom(std::size_t bytes, const Deadline& deadline,
                            const std::atomic<bool>* stop);

@@ -221,6 +221,43 @@ TEST_CASE("queued bytes: a frame waits for room in bytes and frames; one always 
     CHECK(queued.waitForRoom(1, Deadline::after(0ms), nullptr) == WaitResult::Ready);
     for (void* frame : {held[1], held[2]}) QueuedBytes::release(nullptr, frame);
 }
+
+TEST_CASE("queued bytes: frames that fit; a frame's buffer is let go before the sender "
+          "hears of the room") {
+    using detail::Deadline;
+    using detail::QueuedBytes;
+    using detail::WaitResult;
+    QueuedBytes queued(1000, 4);
+    CHECK(queued.framesThatFit(100) == 4);
+    CHECK(queued.framesThatFit(500) == 2);
+    CHECK(queued.framesThatFit(501) == 1);
+    CHECK(queued.framesThatFit(5000) == 1);
+    CHECK(queued.framesThatFit(0) == 4);
+    // Letting go of this buffer takes a while, as returning it to a busy pool may: the
+    // sender must not see the room before it is back, or it captures into another one.
+    std::atomic<bool> bufferBack{false};
+    auto buffer = std::shared_ptr<int>(new int(0), [&](int* b) {
+        std::this_thread::sleep_for(50ms);
+        delete b;
+        bufferBack = true;
+    });
+    void* held = queued.hold(std::move(buffer), 500);
+    CHECK(queued.waitForRoom(500, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    void* second = queued.hold(std::make_shared<int>(0), 500);
+    CHECK(queued.waitForRoom(500, Deadline::after(30ms), nullptr) == WaitResult::Expired);
+
+    bool backWhenWoken = false;
+    std::thread sender([&] {
+        CHECK(queued.waitForRoom(500, Deadline::after(5000ms), nullptr) == WaitResult::Ready);
+        backWhenWoken = bufferBack;
+    });
+    std::this_thread::sleep_for(20ms);
+    QueuedBytes::release(nullptr, held);
+    sender.join();
+    CHECK(backWhenWoken);
+    QueuedBytes::release(nullptr, second);
+}
+
 TEST_CASE("endpoint URLs and pattern names") {
     Endpoint tcp{Protocol::Tcp, "localhost", 5555, false};
     CHECK(tcp.url() == "tcp://localhost:5555");
