@@ -413,8 +413,9 @@ def write_markdown(data, path):
     generated = (
         "The ceiling is `bench/zmq_ceiling`, a "
         "bare cppzmq sender and receiver moving one frame's bytes zero-copy from one buffer. Each "
-        "row is the median of interleaved runs (ceiling, tools, ceiling, tools, ...), and its ratio "
-        "the median of each adjacent pair's ratio; the tools are "
+        "row is the median of adjacent pairs of runs (ceiling and tools, taken in rounds over every "
+        "row, each round's order the reverse of the last's), and its ratio the median of the pairs' "
+        "ratios; the tools are "
         "`ngsend -s test --fps 0` into `ngrecv -o null`. CPU is user+system seconds per frame; RSS "
         "is the peak resident set.\n\n"
         f"Run on {data['date']}: {m['cores']} cores, {m['cpu']}, Linux {m['kernel']}.\n\n"
