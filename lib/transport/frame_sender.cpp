@@ -252,8 +252,7 @@ void FrameSender::Impl::throwNotTaken() const {
 // (peak RSS 43 -> 31 MB, sender CPU per frame about 4% lower).
 std::size_t FrameSender::Impl::answerWindow(std::size_t frameBytes) const {
     if (config.pattern != Pattern::Pair) return 1;
-    const std::size_t fitting = kUnansweredFrameBytes / std::max<std::size_t>(frameBytes, 1);
-    return std::clamp<std::size_t>(fitting, 1, kFramesInFlight);
+    return detail::framesWithin(kUnansweredFrameBytes, frameBytes, kFramesInFlight);
 }
 
 std::optional<wire::Reply> FrameSender::Impl::awaitOldestAnswer() {

@@ -18,8 +18,12 @@ struct Held {
 QueuedBytes::QueuedBytes(std::size_t budget, std::size_t maxFrames)
     : budget_(budget), maxFrames_(maxFrames) {}
 
+std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t maxFrames) {
+    return std::clamp<std::size_t>(budget / std::max<std::size_t>(frameBytes, 1), 1, maxFrames);
+}
+
 std::size_t QueuedBytes::framesThatFit(std::size_t bytes) const {
-    return std::clamp<std::size_t>(budget_ / std::max<std::size_t>(bytes, 1), 1, maxFrames_);
+    return framesWithin(budget_, bytes, maxFrames_);
 }
 
 WaitResult QueuedBytes::waitForRoom(std::size_t bytes, const Deadline& deadline,

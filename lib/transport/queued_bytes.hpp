@@ -18,6 +18,9 @@ namespace ng::transport::detail {
 // queued, counting a frame from its send until libzmq releases its buffer; one frame
 // always fits. Fewer frames queued means fewer buffers in turn, so each is likelier still
 // in cache when the kernel copies it out.
+// How many frames of `frameBytes` fit in `budget`: at least 1, at most `maxFrames`.
+std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t maxFrames);
+
 class QueuedBytes {
 public:
     QueuedBytes(std::size_t budget, std::size_t maxFrames);
