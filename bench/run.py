@@ -430,7 +430,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bin", type=Path, required=True, help="folder with ngsend and ngrecv")
     parser.add_argument("--smoke", action="store_true", help="tiny counts; keeps the harness working")
-    parser.add_argument("--repeat", type=int, default=21,
+    parser.add_argument("--repeat", type=int, default=31,
                         help="runs of each side per row; the ratio is the median of the pairs")
     parser.add_argument("--frames", type=int, default=0, help="frames per run (0 = by size)")
     parser.add_argument("--json", type=Path, help="where to write the JSON results")
