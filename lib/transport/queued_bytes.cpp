@@ -15,12 +15,12 @@ struct Held {
 };
 }  // namespace
 
-QueuedBytes::QueuedBytes(std::size_t budget, std::size_t maxFrames)
-    : budget_(budget), maxFrames_(maxFrames) {}
-
 std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t maxFrames) {
     return std::clamp<std::size_t>(budget / std::max<std::size_t>(frameBytes, 1), 1, maxFrames);
 }
+
+QueuedBytes::QueuedBytes(std::size_t budget, std::size_t maxFrames)
+    : budget_(budget), maxFrames_(maxFrames) {}
 
 std::size_t QueuedBytes::framesThatFit(std::size_t bytes) const {
     return framesWithin(budget_, bytes, maxFrames_);

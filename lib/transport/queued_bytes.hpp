@@ -11,6 +11,9 @@
 
 namespace ng::transport::detail {
 
+// How many frames of `frameBytes` fit in `budget`: at least 1, at most `maxFrames`.
+std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t maxFrames);
+
 // ZeroMQ's high-water mark counts messages, not bytes: 8 queued 1080p frames are 50 MB,
 // more than the CPU's last-level cache, so each frame the kernel copies out comes from
 // memory (measured: a PUSH sender at 1080p 0.76 to 0.90 of the bare ceiling with 8 frames
@@ -18,9 +21,6 @@ namespace ng::transport::detail {
 // queued, counting a frame from its send until libzmq releases its buffer; one frame
 // always fits. Fewer frames queued means fewer buffers in turn, so each is likelier still
 // in cache when the kernel copies it out.
-// How many frames of `frameBytes` fit in `budget`: at least 1, at most `maxFrames`.
-std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t maxFrames);
-
 class QueuedBytes {
 public:
     QueuedBytes(std::size_t budget, std::size_t maxFrames);
