@@ -264,14 +264,20 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                                   "JPEG chroma subsampling: 444, 422 or 420")
                        ->check(CLI::IsMember({"444", "422", "420"}))
                        ->capture_default_str();
+    auto* threads = app.add_option("--jpeg-threads", out.jpegThreads,
+                                   "JPEG: frames encoded at once, each on a thread of its own "
+                                   "(0 = one per CPU, at most 4)")
+                        ->check(CLI::Range(0, 64))
+                        ->capture_default_str();
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
-        const bool jpegTuned = quality->count() + fast->count() + chroma->count() > 0;
+        const bool jpegTuned =
+            quality->count() + fast->count() + chroma->count() + threads->count() > 0;
         if (jpegTuned && compression != "jpeg") {
-            throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling: these tune JPEG "
-                             "compression; add --compression jpeg");
+            throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling/--jpeg-threads: "
+                             "these tune JPEG compression; add --compression jpeg");
         }
     });
     if (result.run) {

@@ -44,6 +44,7 @@ struct SendOptions {
     bool hasMessage = false;
     Codec compression = Codec::Raw;  // --compression none|jpeg
     codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
+    unsigned jpegThreads = 0;        // --jpeg-threads; 0 = one per hardware thread, at most 4
 };
 
 struct RecvOptions {

@@ -1,6 +1,6 @@
 // ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket
-// (or source -> this thread -> socket for the unpaced test pattern), with an encode
-// thread between capture and this one for --compression jpeg.
+// (or source -> this thread -> socket for the unpaced test pattern), with encoding workers
+// between capture and this one for --compression jpeg.
 #include <cstdio>
 
 #include <spdlog/spdlog.h>
@@ -12,7 +12,7 @@
 #include "core/stream_stats.hpp"
 #include "pipeline/capture_thread.hpp"
 #include "pipeline/channel_config.hpp"
-#include "pipeline/encode_thread.hpp"
+#include "pipeline/encode_stage.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/run.hpp"
 #include "transport/channel.hpp"
@@ -128,11 +128,13 @@ int runSenderBody(const cli::SendOptions& options) {
 
     transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
                                   stopSignal);
+    const unsigned encodeWorkers = encodeWorkerCount(options.jpegThreads);
     spdlog::info("streaming {} to {} ({}, {}{})", source->describe(), sender.endpoint(),
                  transport::patternName(options.common.pattern),
                  fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"),
                  options.compression == Codec::Jpeg
-                     ? fmt::format(", JPEG quality {}", options.jpeg.quality)
+                     ? fmt::format(", JPEG quality {} on {} thread{}", options.jpeg.quality,
+                                   encodeWorkers, encodeWorkers == 1 ? "" : "s")
                      : std::string());
 
     const wire::DataValue message =
@@ -148,9 +150,9 @@ int runSenderBody(const cli::SendOptions& options) {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
         CaptureThread capture(*source, queue, fps, options.common.frames);
-        std::unique_ptr<EncodeThread> encode;
+        std::unique_ptr<EncodeStage> encode;
         if (options.compression == Codec::Jpeg) {
-            encode = std::make_unique<EncodeThread>(capture, options.jpeg);
+            encode = std::make_unique<EncodeStage>(capture, options.jpeg, encodeWorkers);
         }
         outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture,
                              message, stats, drops, stopSignal);

@@ -74,6 +74,23 @@ def check_quality_against_raw_frames(workdir):
     assert quality_psnr[50] < quality_psnr[90] < quality_psnr[100], quality_psnr
 
 
+def check_parallel_encoders_keep_capture_order(workdir):
+    # Three encoders at once: frame i still arrives as frame i, with no gap and no
+    # sequence number going back (the receiver would log a sender restart).
+    n = 40
+    reference, _ = stream_raw(workdir, "raw-order", n, [])
+    got, summary = stream_raw(workdir, "threads3", n,
+                              ["--compression", "jpeg", "--jpeg-threads", 3,
+                               "--jpeg-subsampling", "444"])
+    assert summary["frames"] == n and summary["dropped"] == 0, summary
+    for i, frame in enumerate(got):
+        own = psnr(frame, reference[i])
+        neighbours = [psnr(frame, reference[j]) for j in (i - 1, i + 1) if 0 <= j < n]
+        assert own >= 45.0 and all(own > other for other in neighbours), (
+            f"frame {i}: {own:.1f} dB against its own raw frame, {neighbours} against "
+            "its neighbours")
+
+
 def check_odd_size_and_options(workdir):
     size = (641, 479)
     reference, _ = stream_raw(workdir, "raw", 5, [], size=size)
@@ -207,11 +224,14 @@ def check_bidirectional_jpeg_between_ngsend_and_ngrecv(workdir):
 
 
 def check_jpeg_tuning_without_compression_is_a_usage_error(workdir):
-    for flags in (["--jpeg-quality", "80"], ["--jpeg-fast"], ["--jpeg-subsampling", "444"]):
+    for flags in (["--jpeg-quality", "80"], ["--jpeg-fast"], ["--jpeg-subsampling", "444"],
+                  ["--jpeg-threads", "2"]):
         r = ngtest.run([ngtest.NGSEND, "-s", "test", "-n", 1, *flags])
         assert r.returncode == 2 and "--compression jpeg" in r.stderr, (flags, r.stderr)
     r = ngtest.run([ngtest.NGSEND, "--compression", "jpeg", "--jpeg-quality", "101"])
     assert r.returncode == 2 and "jpeg-quality" in r.stderr, r.stderr
+    r = ngtest.run([ngtest.NGSEND, "--compression", "jpeg", "--jpeg-threads", "-1"])
+    assert r.returncode == 2 and "jpeg-threads" in r.stderr, r.stderr
 
 
 if __name__ == "__main__":

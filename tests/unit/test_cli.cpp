@@ -149,6 +149,24 @@ TEST_CASE("replies need bidirectional mode and exclude each other") {
     CHECK(c.reply == "hi");
 }
 
+TEST_CASE("JPEG flags set the codec, its settings and the encoders") {
+    ng::cli::SendOptions plain;
+    REQUIRE(send({}, plain).run);
+    CHECK(plain.compression == ng::Codec::Raw);
+    CHECK(plain.jpegThreads == 0);
+
+    ng::cli::SendOptions s;
+    REQUIRE(send({"--compression", "jpeg", "--jpeg-quality", "75", "--jpeg-fast",
+                  "--jpeg-subsampling", "444", "--jpeg-threads", "3"},
+                 s)
+                .run);
+    CHECK(s.compression == ng::Codec::Jpeg);
+    CHECK(s.jpeg.quality == 75);
+    CHECK(s.jpeg.fast);
+    CHECK(s.jpeg.subsampling == ng::codec::Subsampling::S444);
+    CHECK(s.jpegThreads == 3);
+}
+
 TEST_CASE("-v, -q and --log-level set the level") {
     ng::cli::SendOptions a;
     REQUIRE(send({"-vv"}, a).run);

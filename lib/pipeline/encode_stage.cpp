@@ -1,0 +1,109 @@
+// The encoding stage of ngsend: capture -> JPEG on N workers, in capture order -> send loop.
+#include "pipeline/encode_stage.hpp"
+
+#include <algorithm>
+
+namespace ng::pipeline {
+
+namespace {
+// Encoded frames ready for the socket: one being sent, one waiting.
+constexpr std::size_t kEncodedQueueDepth = 2;
+// How long one take() from the capture may block before the worker re-checks stopping_.
+constexpr std::chrono::milliseconds kInputPoll{100};
+constexpr unsigned kMaxAutoWorkers = 4;
+}  // namespace
+
+unsigned encodeWorkerCount(unsigned requested) {
+    if (requested > 0) return requested;
+    return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxAutoWorkers);
+}
+
+EncodeStage::EncodeStage(FrameFeed& input, const codec::JpegSettings& settings, unsigned workers)
+    : input_(input), queue_(kEncodedQueueDepth, OverflowPolicy::Block) {
+    // Every encoder is made before any thread starts, so a failure throws from here.
+    for (unsigned i = 0; i < std::max(workers, 1u); ++i) {
+        encoders_.push_back(std::make_unique<codec::JpegEncoder>(settings));
+    }
+    running_ = static_cast<unsigned>(encoders_.size());
+    try {
+        for (auto& encoder : encoders_) {
+            threads_.emplace_back([this, &encoder = *encoder] { run(encoder); });
+        }
+    } catch (...) {
+        join();  // the workers already started (no destructor runs for a failed constructor)
+        throw;
+    }
+}
+
+EncodeStage::~EncodeStage() { join(); }
+
+void EncodeStage::join() {
+    stop(nullptr);
+    queue_.close();  // unblocks a worker waiting for room
+    for (std::thread& thread : threads_) {
+        if (thread.joinable()) thread.join();
+    }
+}
+
+std::optional<Frame> EncodeStage::take(std::chrono::milliseconds wait) { return queue_.pop(wait); }
+
+bool EncodeStage::finished() const { return queue_.closed() && queue_.size() == 0; }
+
+void EncodeStage::run(codec::JpegEncoder& encoder) {
+    try {
+        while (!stopping_) {
+            std::uint64_t ticket = 0;
+            bool ended = false;
+            std::optional<Frame> raw = takeInput(ticket, ended);
+            if (!raw) {
+                if (ended) break;
+                continue;
+            }
+            if (!queueInTurn(ticket, encoder.encode(*raw))) break;
+        }
+    } catch (...) {
+        stop(std::current_exception());
+    }
+    workerDone();
+}
+
+std::optional<Frame> EncodeStage::takeInput(std::uint64_t& ticket, bool& ended) {
+    std::lock_guard<std::mutex> lock(inputMutex_);
+    std::optional<Frame> raw = input_.take(kInputPoll);
+    if (raw) {
+        ticket = nextTicket_++;
+    } else {
+        ended = input_.finished();
+    }
+    return raw;
+}
+
+bool EncodeStage::queueInTurn(std::uint64_t ticket, Frame encoded) {
+    std::unique_lock<std::mutex> lock(turnMutex_);
+    turnChanged_.wait(lock, [&] { return stopping_ || nextToQueue_ == ticket; });
+    if (stopping_) return false;
+    // Only the worker whose turn it is gets here, so it may wait for room unlocked.
+    lock.unlock();
+    const bool queued = queue_.push(std::move(encoded));
+    lock.lock();
+    ++nextToQueue_;
+    turnChanged_.notify_all();
+    return queued;
+}
+
+void EncodeStage::stop(std::exception_ptr failure) {
+    {
+        std::lock_guard<std::mutex> lock(turnMutex_);
+        if (failure && !error_) error_ = failure;
+        stopping_ = true;
+    }
+    turnChanged_.notify_all();
+}
+
+void EncodeStage::workerDone() {
+    std::lock_guard<std::mutex> lock(turnMutex_);
+    // The last worker out ends the feed: every frame it will ever get has been queued.
+    if (--running_ == 0) queue_.close();
+}
+
+}  // namespace ng::pipeline
