@@ -257,7 +257,8 @@ def jpeg_rows(args, workdir):
 
 
 def jpeg_table(rows):
-    lines = [f"JPEG at quality {JPEG_QUALITY} (4:2:0), PUSH/PULL over tcp. \"ng decoded\" is "
+    lines = [f"JPEG at quality {JPEG_QUALITY} (4:2:0), PUSH/PULL over tcp, ngsend encoding with "
+             "its default --jpeg-threads (one per CPU). \"ng decoded\" is "
              "ngrecv -o raw:- (every frame decoded on its sink thread), \"ng counted\" is "
              "-o null (no decode needed); the loop is bench/jpeg_loop, one thread encoding "
              "or decoding one test-pattern frame, in the same run:",
