@@ -9,8 +9,10 @@
 
 #include "core/bounded_queue.hpp"
 #include "pipeline/capture_thread.hpp"
+#include "test_support.hpp"
 
 using namespace std::chrono_literals;
+using ng::test::takeAll;
 
 namespace {
 
@@ -51,15 +53,6 @@ private:
     int given_ = 0;
     bool ended_ = false;
 };
-
-// Takes frames until capture finishes, as ngsend's send loop does.
-std::vector<ng::Frame> takeAll(ng::pipeline::CaptureThread& capture) {
-    std::vector<ng::Frame> frames;
-    while (!capture.finished()) {
-        if (auto frame = capture.take(50ms)) frames.push_back(std::move(*frame));
-    }
-    return frames;
-}
 
 }  // namespace
 

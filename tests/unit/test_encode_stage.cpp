@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "pipeline/encode_stage.hpp"
+#include "test_support.hpp"
 
 using namespace std::chrono_literals;
+using ng::test::takeAll;
 
 namespace {
 
@@ -45,14 +47,6 @@ ng::Frame noisyFrame(std::uint64_t seq, int width, int height) {
     frame.owner = pixels;
     frame.seq = seq;
     return frame;
-}
-
-std::vector<ng::Frame> takeAll(ng::pipeline::EncodeStage& stage) {
-    std::vector<ng::Frame> frames;
-    while (!stage.finished()) {
-        if (auto frame = stage.take(50ms)) frames.push_back(std::move(*frame));
-    }
-    return frames;
 }
 
 }  // namespace

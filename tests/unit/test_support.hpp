@@ -1,13 +1,18 @@
-// Helpers shared by the unit tests: temporary folders and environment variables.
+// Helpers shared by the unit tests: temporary folders, environment variables, and taking
+// every frame from one of ngsend's frame feeds.
 #pragma once
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include <doctest/doctest.h>
+
+#include "pipeline/frame_feed.hpp"
 
 namespace ng::test {
 
@@ -58,5 +63,16 @@ private:
     const char* name_;
     std::optional<std::string> old_;
 };
+
+// Takes frames until the feed finishes, as ngsend's send loop does.
+inline std::vector<Frame> takeAll(pipeline::FrameFeed& feed) {
+    std::vector<Frame> frames;
+    while (!feed.finished()) {
+        if (auto frame = feed.take(std::chrono::milliseconds(50))) {
+            frames.push_back(std::move(*frame));
+        }
+    }
+    return frames;
+}
 
 }  // namespace ng::test
