@@ -52,70 +52,71 @@ ng::Frame noisyFrame(std::uint64_t seq, int width, int height) {
 }  // namespace
 
 TEST_SUITE("pipeline") {
-    TEST_CASE("encode stage: frames leave in capture order whichever encoder finishes first") {
-        // Large and tiny frames alternate, so a later tiny frame is ready before the large one
-        // taken just before it.
-        std::vector<ng::Frame> captured;
-        for (std::uint64_t seq = 0; seq < 60; ++seq) {
-            captured.push_back(seq % 2 == 0 ? noisyFrame(seq, 512, 384) : noisyFrame(seq, 8, 8));
-        }
-        ListFeed feed(captured);
-        ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 3);
-        const std::vector<ng::Frame> encoded = takeAll(stage);
-        stage.join();
 
-        CHECK_FALSE(stage.error());
-        REQUIRE(encoded.size() == captured.size());
-        for (std::size_t i = 0; i < encoded.size(); ++i) {
-            CHECK(encoded[i].seq == i);
-            CHECK(encoded[i].codec == ng::Codec::Jpeg);
-            CHECK(encoded[i].shape.width == captured[i].shape.width);
-        }
+TEST_CASE("encode stage: frames leave in capture order whichever encoder finishes first") {
+    // Large and tiny frames alternate, so a later tiny frame is ready before the large one
+    // taken just before it.
+    std::vector<ng::Frame> captured;
+    for (std::uint64_t seq = 0; seq < 60; ++seq) {
+        captured.push_back(seq % 2 == 0 ? noisyFrame(seq, 512, 384) : noisyFrame(seq, 8, 8));
     }
+    ListFeed feed(captured);
+    ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 3);
+    const std::vector<ng::Frame> encoded = takeAll(stage);
+    stage.join();
 
-    TEST_CASE("encode stage: a frame that cannot be encoded stops it, with the reason") {
-        std::vector<ng::Frame> captured;
-        for (std::uint64_t seq = 0; seq < 20; ++seq) captured.push_back(noisyFrame(seq, 64, 48));
-        // No JPEG is 0 pixels wide.
-        captured[10].shape = {48, 0, 3};
-        ListFeed feed(captured);
-        ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 2);
-        const std::vector<ng::Frame> encoded = takeAll(stage);
-        stage.join();
-
-        REQUIRE(stage.error());
-        CHECK_THROWS_AS(std::rethrow_exception(stage.error()), ng::codec::JpegError);
-        // What did leave is an unbroken run from the first frame, never the broken one.
-        CHECK(encoded.size() <= 10);
-        for (std::size_t i = 0; i < encoded.size(); ++i) CHECK(encoded[i].seq == i);
+    CHECK_FALSE(stage.error());
+    REQUIRE(encoded.size() == captured.size());
+    for (std::size_t i = 0; i < encoded.size(); ++i) {
+        CHECK(encoded[i].seq == i);
+        CHECK(encoded[i].codec == ng::Codec::Jpeg);
+        CHECK(encoded[i].shape.width == captured[i].shape.width);
     }
+}
 
-    TEST_CASE("encode stage: join() while frames are still coming ends every worker") {
-        std::vector<ng::Frame> captured;
-        for (std::uint64_t seq = 0; seq < 200; ++seq) captured.push_back(noisyFrame(seq, 64, 48));
-        ListFeed feed(captured);
-        ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 4);
-        std::optional<ng::Frame> first = stage.take(5s);
-        REQUIRE(first);  // the workers are running, and soon blocked on a full queue
-        stage.join();
-        // What was queued before the stop can still be taken, in order; then the feed ends.
-        std::uint64_t expected = first->seq + 1;
-        std::size_t left = 0;
-        while (auto frame = stage.take(0ms)) {
-            CHECK(frame->seq == expected++);
-            ++left;
-        }
-        CHECK(left <= 2);
-        CHECK(stage.finished());
-        CHECK_FALSE(stage.error());
-    }
+TEST_CASE("encode stage: a frame that cannot be encoded stops it, with the reason") {
+    std::vector<ng::Frame> captured;
+    for (std::uint64_t seq = 0; seq < 20; ++seq) captured.push_back(noisyFrame(seq, 64, 48));
+    // No JPEG is 0 pixels wide.
+    captured[10].shape = {48, 0, 3};
+    ListFeed feed(captured);
+    ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 2);
+    const std::vector<ng::Frame> encoded = takeAll(stage);
+    stage.join();
 
-    TEST_CASE("encode stage: --jpeg-threads 0 means one encoder per CPU, at most 4") {
-        CHECK(ng::pipeline::encodeWorkerCount(3) == 3);
-        const unsigned automatic = ng::pipeline::encodeWorkerCount(0);
-        CHECK(automatic >= 1);
-        CHECK(automatic <= 4);
-        CHECK(automatic == std::min(std::max(std::thread::hardware_concurrency(), 1u), 4u));
+    REQUIRE(stage.error());
+    CHECK_THROWS_AS(std::rethrow_exception(stage.error()), ng::codec::JpegError);
+    // What did leave is an unbroken run from the first frame, never the broken one.
+    CHECK(encoded.size() <= 10);
+    for (std::size_t i = 0; i < encoded.size(); ++i) CHECK(encoded[i].seq == i);
+}
+
+TEST_CASE("encode stage: join() while frames are still coming ends every worker") {
+    std::vector<ng::Frame> captured;
+    for (std::uint64_t seq = 0; seq < 200; ++seq) captured.push_back(noisyFrame(seq, 64, 48));
+    ListFeed feed(captured);
+    ng::pipeline::EncodeStage stage(feed, ng::codec::JpegSettings{}, 4);
+    std::optional<ng::Frame> first = stage.take(5s);
+    REQUIRE(first);  // the workers are running, and soon blocked on a full queue
+    stage.join();
+    // What was queued before the stop can still be taken, in order; then the feed ends.
+    std::uint64_t expected = first->seq + 1;
+    std::size_t left = 0;
+    while (auto frame = stage.take(0ms)) {
+        CHECK(frame->seq == expected++);
+        ++left;
     }
+    CHECK(left <= 2);
+    CHECK(stage.finished());
+    CHECK_FALSE(stage.error());
+}
+
+TEST_CASE("encode stage: --jpeg-threads 0 means one encoder per CPU, at most 4") {
+    CHECK(ng::pipeline::encodeWorkerCount(3) == 3);
+    const unsigned automatic = ng::pipeline::encodeWorkerCount(0);
+    CHECK(automatic >= 1);
+    CHECK(automatic <= 4);
+    CHECK(automatic == std::min(std::max(std::thread::hardware_concurrency(), 1u), 4u));
+}
 
 }  // TEST_SUITE
