@@ -59,7 +59,9 @@ void EncodeStage::run(codec::JpegEncoder& encoder) {
                 if (ended) break;
                 continue;
             }
-            if (!queueInTurn(ticket, encoder.encode(*raw))) break;
+            Frame encoded = encoder.encode(*raw);
+            raw.reset();  // the capture's buffer goes back to its pool before waiting our turn
+            if (!queueInTurn(ticket, std::move(encoded))) break;
         }
     } catch (...) {
         stop(std::current_exception());
