@@ -79,6 +79,16 @@ def tcp_listening(port):
     return False
 
 
+def memory_kib(proc, field):
+    """A memory figure of a running process from /proc/PID/status, in KiB: "VmRSS" (resident
+    now) or "VmHWM" (the peak resident so far)."""
+    with open(f"/proc/{proc.popen.pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise AssertionError(f"no {field} for {proc.name} (pid {proc.popen.pid})")
+
+
 def wait_until(predicate, timeout, what):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -243,9 +253,104 @@ def expect_exit(proc, code, timeout=DEFAULT_TIMEOUT):
     return rc
 
 
+# ---------------------------------------------------------------- endpoints
+
+LOOPBACK = "127.0.0.1"
+
+
+def endpoint(port=None):
+    """The -a/-p flags of both tools for 127.0.0.1:`port`, a port that was free a moment ago
+    when none is given. Where the receiver binds, start_receiver() is better: it binds port 0,
+    so no other process can take the port between choosing and binding it."""
+    return ["-a", LOOPBACK, "-p", str(free_port() if port is None else port)]
+
+
+def endpoint_flags(url):
+    """The flags that reach an endpoint URL as the tools report it: tcp://HOST:PORT gives
+    -a HOST -p PORT, ipc://PATH gives --protocol ipc -a PATH."""
+    if url.startswith("ipc://"):
+        return ["--protocol", "ipc", "-a", url[len("ipc://"):]]
+    m = re.fullmatch(r"tcp://(.+):(\d+)", url)
+    assert m, f"not a tcp:// or ipc:// endpoint: {url!r}"
+    return ["-a", m.group(1), "-p", m.group(2)]
+
+
+def port_of(flags_or_url):
+    """The TCP port in endpoint flags (endpoint(), endpoint_flags()) or in an endpoint URL."""
+    if isinstance(flags_or_url, str):
+        return int(flags_or_url.rsplit(":", 1)[1])
+    return int(flags_or_url[flags_or_url.index("-p") + 1])
+
+
+def bound_endpoint(proc, timeout=10):
+    """The endpoint a running tool bound or connected, with the real port when it bound
+    port 0: ngrecv's 'listening on URL' and ngsend's 'streaming SOURCE to URL' start-up
+    lines. Both tools also write it to their --summary as "endpoint", but only at exit;
+    while they run, this line is the one place that tells the port, and the only log
+    wording the tests rely on to find it."""
+    return proc.wait_for_stderr(r"(?:listening on|streaming .+? to) (\S+)", timeout).group(1)
+
+
 def wait_listening(recv_proc, timeout=10):
-    """Waits for ngrecv's 'listening on ...' log line; returns the endpoint it names."""
-    return recv_proc.wait_for_stderr(r"listening on (\S+)", timeout).group(1)
+    """Waits until ngrecv listens; returns the endpoint it bound (see bound_endpoint)."""
+    return bound_endpoint(recv_proc, timeout)
+
+
+def start_receiver(args, workdir, ipc_path=None, timeout=10, **kw):
+    """Starts ngrecv `args` bound to 127.0.0.1 on a port the kernel picks (or to the ipc
+    socket `ipc_path`) and waits until it listens. Returns (proc, flags): the flags that
+    reach it (-a 127.0.0.1 -p PORT), for ngsend or for a second ngrecv on the same port.
+    `args` must not hold -a/-p/--protocol."""
+    where = ["--protocol", "ipc", "-a", ipc_path] if ipc_path else ["-a", LOOPBACK, "-p", "0"]
+    proc = ngrecv([*args, *where], workdir, **kw)
+    return proc, endpoint_flags(wait_listening(proc, timeout))
+
+
+def wait_stdin_drained(proc, timeout=10):
+    """Waits until `proc` has read everything written to its stdin pipe (stdin="pipe")."""
+    import fcntl
+    import termios
+
+    def unread():
+        buf = bytearray(4)
+        fcntl.ioctl(proc.popen.stdin.fileno(), termios.FIONREAD, buf)
+        return int.from_bytes(buf, sys.byteorder)
+    wait_until(lambda: unread() == 0 or proc.popen.poll() is not None, timeout,
+               f"{proc.name} to read its stdin")
+
+
+# ---------------------------------------------------------------- --stats and --summary
+
+# One --stats line, as docs/cli.md states it: "TOOL: F fps, M MB/s, N frames, D dropped,
+# E errors", the last three totals so far.
+STATS_LINE = re.compile(r"^(\w+): ([\d.]+) fps, ([\d.]+) MB/s, (\d+) frames, (\d+) dropped, "
+                        r"(\d+) errors$")
+
+
+def stats_lines(proc):
+    """Every --stats line `proc` printed so far, as dicts with the line's numbers."""
+    out = []
+    for line in proc.stderr_lines():
+        m = STATS_LINE.match(line.strip())
+        if m:
+            out.append(dict(tool=m.group(1), fps=float(m.group(2)), mb_per_s=float(m.group(3)),
+                            frames=int(m.group(4)), dropped=int(m.group(5)),
+                            errors=int(m.group(6))))
+    return out
+
+
+def frames_so_far(proc):
+    """The frame total of the newest --stats line of `proc` (0 before the first)."""
+    lines = stats_lines(proc)
+    return lines[-1]["frames"] if lines else 0
+
+
+def wait_for_frames(proc, count, timeout=10):
+    """Waits until `proc`, run with --stats, reports at least `count` frames."""
+    wait_until(lambda: frames_so_far(proc) >= count or proc.popen.poll() is not None, timeout,
+               f"{proc.name} to count {count} frames\n" + proc.describe())
+    assert frames_so_far(proc) >= count, (f"{proc.name} ended before counting {count} frames\n"
+                                          + proc.describe())
 
 
 def read_summary(path):
@@ -375,7 +480,7 @@ def read_png(path):
 
 
 # ---------------------------------------------------------------- NetGear_Async messages
-# The format stated in /work/shared/wire-protocol.md, as vidgear's Python peers produce it.
+# The format stated in docs/protocol.md, as vidgear's Python peers produce it.
 
 def vg_header(bi_mode=False, data=""):
     import msgpack

@@ -10,16 +10,10 @@ from vgpeer import PythonReceiver, socket_for, recv_or_fail, python_frames
 N = 10
 
 
-def endpoint():
-    return ["-a", "127.0.0.1", "-p", str(ngtest.free_port())]
-
-
 def check_fixed_reply_both_ways(workdir):
     for pattern in (0, 1):
-        ep = endpoint()
-        recv = ngtest.ngrecv(["--pattern", pattern, "--bidirectional", "--reply",
-                              "hi from receiver", "-o", "null", "-t", "10", *ep], workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "--bidirectional", "--reply",
+                                          "hi from receiver", "-o", "null", "-t", "10"], workdir)
         send = ngtest.ngsend(["--pattern", pattern, "--bidirectional", "--message",
                               "hello from sender", "-s", "test", "--size", "64x48", "--fps", "0",
                               "-n", N, "-t", "5", *ep], workdir)
@@ -32,13 +26,12 @@ def check_fixed_reply_both_ways(workdir):
 
 
 def check_reply_stdin(workdir):
-    ep = endpoint()
-    recv = ngtest.ngrecv(["--bidirectional", "--reply-stdin", "-o", "null", "-t", "10", *ep],
-                         workdir, stdin="pipe")
+    recv, ep = ngtest.start_receiver(["--bidirectional", "--reply-stdin", "-o", "null",
+                                      "-t", "10"], workdir, stdin="pipe")
     lines = ["first reply", "second reply", "third reply"]
     recv.write_stdin("".join(l + "\n" for l in lines))
-    ngtest.wait_listening(recv)
-    time.sleep(0.3)  # let ngrecv's stdin reader queue the lines before frames arrive
+    # The lines must be queued before the first frame asks for one.
+    ngtest.wait_stdin_drained(recv)
     send = ngtest.ngsend(["--bidirectional", "-s", "test", "--size", "64x48", "--fps", "20",
                           "-n", N, "-t", "5", *ep], workdir)
     ngtest.expect_exit(send, 0, timeout=20)
@@ -69,12 +62,10 @@ def check_ngsend_with_python_bidirectional_receiver(workdir):
 def check_python_bidirectional_sender_to_ngrecv(workdir):
     frames = python_frames()
     for pattern in (0, 1):
-        port = ngtest.free_port()
-        recv = ngtest.ngrecv(["--pattern", pattern, "--bidirectional", "--reply", "X marks",
-                              "-o", "null", "-t", "10", "-a", "127.0.0.1", "-p", port], workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "--bidirectional", "--reply",
+                                          "X marks", "-o", "null", "-t", "10"], workdir)
         sock = socket_for(pattern, sender=True)
-        sock.connect(f"tcp://127.0.0.1:{port}")
+        sock.connect(f"tcp://127.0.0.1:{ngtest.port_of(ep)}")
         try:
             for frame in frames:
                 sock.send(ngtest.vg_header(bi_mode=True, data="text from python"), zmq.SNDMORE)
@@ -94,10 +85,8 @@ def check_python_bidirectional_sender_to_ngrecv(workdir):
 def check_mode_mismatch(workdir):
     # Either end without --bidirectional: the receiver names the problem and fails.
     for recv_bi, send_bi in ((True, False), (False, True)):
-        ep = endpoint()
-        recv = ngtest.ngrecv(["-o", "null", "-t", "3", *ep]
-                             + (["--bidirectional"] if recv_bi else []), workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["-o", "null", "-t", "3"]
+                                         + (["--bidirectional"] if recv_bi else []), workdir)
         started = time.monotonic()
         send = ngtest.ngsend(["-s", "test", "--size", "64x48", "--fps", "0", "-n", "5", "-t", "3",
                               *ep] + (["--bidirectional"] if send_bi else []), workdir)

@@ -16,10 +16,9 @@ def assert_usage_error(tool, args, needle):
 
 def check_bad_flags(workdir):
     S, R = ngtest.NGSEND, ngtest.NGRECV
-    port = str(ngtest.free_port())
     # Flags that reach the run (outputs, sources) get a safe endpoint and a short timeout,
     # so a missed check cannot hang or grab a shared port.
-    safe = ["-a", "127.0.0.1", "-p", port, "-t", "2"]
+    safe = [*ngtest.endpoint(), "-t", "2"]
     cases = [
         (S, ["--port", "70000"], "--port"),
         (R, ["--port", "70000"], "--port"),
@@ -53,9 +52,10 @@ def check_sender_times_out_without_receiver(workdir):
     # PAIR and REQ/REP wait for an answer, PUSH for room once its queue is full, PUB for
     # a subscriber: each gives up after --timeout with exit 3, naming the endpoint.
     for pattern in (0, 1, 2, 3):
-        port = ngtest.free_port()
+        ep = ngtest.endpoint()  # nobody listens there
+        port = ngtest.port_of(ep)
         started = time.monotonic()
-        send = ngtest.ngsend(["--pattern", pattern, "-a", "127.0.0.1", "-p", port, "-t", "1",
+        send = ngtest.ngsend(["--pattern", pattern, *ep, "-t", "1",
                               "-s", "test", "--size", "64x48", "--fps", "0", "-n", "50"],
                              workdir)
         ngtest.expect_exit(send, 3, timeout=10)
@@ -69,32 +69,38 @@ def check_sender_times_out_without_receiver(workdir):
 
 def check_receiver_times_out_without_sender(workdir):
     for pattern in (0, 1, 2, 3):
-        port = ngtest.free_port()
+        summary = os.path.join(workdir, f"timeout-{pattern}.json")
         started = time.monotonic()
-        recv = ngtest.ngrecv(["--pattern", pattern, "-a", "127.0.0.1", "-p", port, "-t", "1",
-                              "-o", "null"], workdir)
+        recv = ngtest.ngrecv(["--pattern", pattern, "-a", "127.0.0.1", "-p", "0", "-t", "1",
+                              "-o", "null", "--summary", summary], workdir)
         ngtest.expect_exit(recv, 3, timeout=10)
         assert time.monotonic() - started < 6, "ngrecv took too long to give up"
-        assert str(port) in recv.stderr(), "message does not name the endpoint\n" + recv.describe()
+        # The summary is written on a timeout too, and names the port -p 0 became.
+        s = ngtest.read_summary(summary)
+        assert s["frames"] == 0 and s["terminated"] is False, s
+        assert s["endpoint"] in recv.stderr_lines()[-1], (
+            "message does not name the endpoint\n" + recv.describe())
 
 
 def check_timeout_zero_waits_for_a_late_peer(workdir):
     # --timeout 0 waits forever: each tool outwaits a 1 s timeout by far, then streams
     # once its peer turns up.
     for late in ("receiver", "sender"):
-        port = ngtest.free_port()
-        ep = ["-a", "127.0.0.1", "-p", port]
         summary = os.path.join(workdir, f"late-{late}.json")
-        recv_args = ["-t", "0" if late == "sender" else "10", "-o", "null", "--summary", summary,
-                     *ep]
+        recv_args = ["-t", "0" if late == "sender" else "10", "-o", "null", "--summary", summary]
         send_args = ["-t", "0" if late == "receiver" else "10", "-s", "test", "--size", "64x48",
-                     "--fps", "0", "-n", "20", *ep]
-        first = ngtest.ngrecv(recv_args, workdir) if late == "sender" else \
-            ngtest.ngsend(send_args, workdir)
+                     "--fps", "0", "-n", "20"]
+        if late == "sender":
+            first, ep = ngtest.start_receiver(recv_args, workdir)
+        else:
+            # The sender connects first, so the port is chosen before anything binds it.
+            ep = ngtest.endpoint()
+            first = ngtest.ngsend([*send_args, *ep], workdir)
+        # Not a wait for an event: the time that passes with no peer is what is tested.
         time.sleep(3)
         assert first.popen.poll() is None, f"{first.name} -t 0 gave up\n" + first.describe()
-        second = ngtest.ngsend(send_args, workdir) if late == "sender" else \
-            ngtest.ngrecv(recv_args, workdir)
+        second = ngtest.ngsend([*send_args, *ep], workdir) if late == "sender" else \
+            ngtest.ngrecv([*recv_args, *ep], workdir)
         ngtest.expect_exit(first, 0, timeout=15)
         ngtest.expect_exit(second, 0, timeout=15)
         s = ngtest.read_summary(summary)
@@ -102,8 +108,7 @@ def check_timeout_zero_waits_for_a_late_peer(workdir):
 
 
 def check_picam_not_available(workdir):
-    port = ngtest.free_port()
-    out = ngtest.run([ngtest.NGSEND, "-s", "picam", "-a", "127.0.0.1", "-p", port, "-t", "2"])
+    out = ngtest.run([ngtest.NGSEND, "-s", "picam", *ngtest.endpoint(), "-t", "2"])
     # Exit 1 or 2 (negative would be a signal, i.e. a crash).
     assert out.returncode in (1, 2), f"exit {out.returncode}\n{out.stderr}"
     assert "not available" in out.stderr, out.stderr

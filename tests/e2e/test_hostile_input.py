@@ -8,7 +8,7 @@ import numpy as np
 import zmq
 
 import ngtest
-from vgpeer import socket_for, recv_or_fail
+from vgpeer import connect, recv_or_fail, watch_disconnect
 
 H, W = 24, 32
 # Well below ngrecv's limit of 5 warnings a second, so that every reason is logged.
@@ -81,18 +81,10 @@ def send_parts(sock, parts):
 
 
 def start_receiver(workdir, pattern, extra=()):
-    port = ngtest.free_port()
-    summary = f"{workdir}/recv-{pattern}-{port}.json"
-    recv = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "--summary", summary, "-t", "10",
-                          "-a", "127.0.0.1", "-p", port, *extra], workdir)
-    ngtest.wait_listening(recv)
-    return recv, port, summary
-
-
-def connect(pattern, port):
-    sock = socket_for(pattern, sender=True)
-    sock.connect(f"tcp://127.0.0.1:{port}")
-    return sock
+    summary = f"{workdir}/recv-{pattern}-{time.monotonic_ns()}.json"
+    recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "null", "--summary", summary,
+                                      "-t", "10", *extra], workdir)
+    return recv, ngtest.port_of(ep), summary
 
 
 def exchange(sock, pattern, parts, what):
@@ -221,16 +213,17 @@ def check_max_frame_size(workdir):
     # frame breaks ZMQ_MAXMSGSIZE and libzmq drops that connection unread.
     for pattern in (3, 0):
         recv, port, summary = start_receiver(workdir, pattern, ["--max-frame-size", "64x64x3"])
-        big = connect(pattern, port)
+        # No reconnecting once dropped: PAIR takes one peer at a time, and the next one
+        # must find the place free.
+        big = connect(pattern, port, reconnect=False)
         try:
             exchange(big, pattern, [ngtest.vg_header(), frame_part(
                 ngtest.seeded_image(1, (70, 64, 3)))], "a 70x64x3 frame")
+            dropped = watch_disconnect(big)
             send_parts(big, [ngtest.vg_header(), frame_part(ngtest.seeded_image(2, (200, 200, 3)))])
-            time.sleep(0.5)
+            dropped("a 200x200x3 frame over --max-frame-size")
         finally:
             big.close(linger=0)
-        # PAIR takes one peer at a time: let ngrecv see that one go before the next comes.
-        time.sleep(0.5)
         # ngrecv is still up, and a new connection streams.
         assert recv.popen.poll() is None, "ngrecv ended after an oversized message\n" + \
             recv.describe()
@@ -249,15 +242,6 @@ def check_max_frame_size(workdir):
                          recv.stderr()), recv.describe()
 
 
-def vm_hwm_kib(pid):
-    """The process's peak resident memory so far (VmHWM), in KiB."""
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no VmHWM for pid {pid}")
-
-
 def check_oversized_message_costs_no_memory(workdir):
     # The default limit (4096x4096x4, 64 MiB) against a 200 MB message: libzmq must refuse
     # it from its size header instead of buffering it.
@@ -265,16 +249,19 @@ def check_oversized_message_costs_no_memory(workdir):
     sock = connect(3, port)
     try:
         send_parts(sock, valid_frame(0))
+        # Nothing tells when ngrecv has taken a PUSH frame; give it a moment before the
+        # baseline is read.
         time.sleep(0.5)
-        baseline = vm_hwm_kib(recv.popen.pid)
+        baseline = ngtest.memory_kib(recv, "VmHWM")
         huge = bytearray(200 * 1000 * 1000)
+        dropped = watch_disconnect(sock)
         send_parts(sock, [ngtest.vg_header(), zmq.Frame(huge, copy=False)])
         del huge
-        time.sleep(1.5)
+        dropped("a 200 MB message")
     finally:
         sock.close(linger=0)
     assert recv.popen.poll() is None, "ngrecv ended after a 200 MB message\n" + recv.describe()
-    peak = vm_hwm_kib(recv.popen.pid)
+    peak = ngtest.memory_kib(recv, "VmHWM")
     sock = connect(3, port)
     try:
         send_parts(sock, valid_frame(1))

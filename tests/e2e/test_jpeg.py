@@ -8,14 +8,10 @@ import numpy as np
 import zmq
 
 import ngtest
-from vgpeer import PythonReceiver, recv_or_fail, socket_for
+from vgpeer import PythonReceiver, connect
 
 SIZE = (640, 480)
 FRAME_BYTES = SIZE[0] * SIZE[1] * 3
-
-
-def endpoint():
-    return ["-a", "127.0.0.1", "-p", ngtest.free_port()]
 
 
 def psnr(a, b):
@@ -31,12 +27,10 @@ def raw_frames(path, frame_bytes=FRAME_BYTES):
 
 def stream_raw(workdir, name, n, send_extra, size=SIZE):
     """ngsend -s test into ngrecv -o raw:-, n frames; returns (frames, recv summary)."""
-    ep = endpoint()
     out = os.path.join(workdir, f"{name}.bgr")
     summary = os.path.join(workdir, f"{name}.json")
-    recv = ngtest.ngrecv(["--pattern", 3, "-o", "raw:-", "--summary", summary, "-t", "10", *ep],
-                         workdir, stdout=out)
-    ngtest.wait_listening(recv)
+    recv, ep = ngtest.start_receiver(["--pattern", 3, "-o", "raw:-", "--summary", summary,
+                                      "-t", "10"], workdir, stdout=out)
     send = ngtest.ngsend(["--pattern", 3, "-s", "test", "--size", "%dx%d" % size,
                           "--fps", "0", "-n", n, "-t", "10", *send_extra, *ep], workdir)
     ngtest.expect_exit(send, 0)
@@ -106,11 +100,9 @@ def check_odd_size_and_options(workdir):
 def check_every_pattern_carries_jpeg(workdir):
     n = 120
     for pattern in (0, 1, 2, 3):
-        ep = endpoint()
         summary = os.path.join(workdir, f"recv{pattern}.json")
-        recv = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "--summary", summary,
-                              "-t", "10", *ep], workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "null", "--summary",
+                                          summary, "-t", "10"], workdir)
         send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--compression", "jpeg",
                               "--fps", "200" if pattern == 2 else "0", "-n", n, "-t", "10",
                               *ep], workdir)
@@ -134,8 +126,7 @@ def byte_array(payload):
 
 def send_jpeg_frames(port, payloads):
     """Sends JPEG payloads as ngsend frames them (PUSH), then the terminate message."""
-    sock = socket_for(3, sender=True)
-    sock.connect(f"tcp://127.0.0.1:{port}")
+    sock = connect(3, port)
     try:
         for seq, payload in enumerate(payloads):
             sock.send(jpeg_header(seq), zmq.SNDMORE)
@@ -164,13 +155,11 @@ def capture_jpeg_payloads(workdir, n):
 
 def check_jpg_output_keeps_the_received_bytes(workdir):
     payloads = capture_jpeg_payloads(workdir, 8)
-    port = ngtest.free_port()
     summary = os.path.join(workdir, "recv.json")
-    recv = ngtest.ngrecv(["--pattern", 3, "-a", "127.0.0.1", "-p", port, "-t", "10",
-                          "-o", os.path.join(workdir, "f_%04d.jpg"), "--summary", summary],
-                         workdir)
-    ngtest.wait_listening(recv)
-    send_jpeg_frames(port, payloads)
+    recv, ep = ngtest.start_receiver(["--pattern", 3, "-t", "10", "-o",
+                                      os.path.join(workdir, "f_%04d.jpg"), "--summary", summary],
+                                     workdir)
+    send_jpeg_frames(ngtest.port_of(ep), payloads)
     ngtest.expect_exit(recv, 0)
     files = sorted(glob.glob(os.path.join(workdir, "f_*.jpg")))
     assert len(files) == len(payloads), files
@@ -183,13 +172,11 @@ def check_corrupt_jpeg_is_counted_and_skipped(workdir):
     good = capture_jpeg_payloads(workdir, 3)
     truncated = good[1][: len(good[1]) // 2]  # a valid header, half a picture
     garbage = bytes(range(256)) * 8  # not JPEG at all
-    port = ngtest.free_port()
     summary = os.path.join(workdir, "recv.json")
     out = os.path.join(workdir, "out.bgr")
-    recv = ngtest.ngrecv(["--pattern", 3, "-a", "127.0.0.1", "-p", port, "-t", "10",
-                          "-o", "raw:-", "--summary", summary], workdir, stdout=out)
-    ngtest.wait_listening(recv)
-    send_jpeg_frames(port, [good[0], garbage, truncated, good[2]])
+    recv, ep = ngtest.start_receiver(["--pattern", 3, "-t", "10", "-o", "raw:-",
+                                      "--summary", summary], workdir, stdout=out)
+    send_jpeg_frames(ngtest.port_of(ep), [good[0], garbage, truncated, good[2]])
     ngtest.expect_exit(recv, 0)
     s = ngtest.read_summary(summary)
     # The garbage is refused on receipt; the truncated stream fails when decoded.
@@ -212,10 +199,8 @@ def check_vidgear_receiver_in_bidirectional_mode_is_refused(workdir):
 
 
 def check_bidirectional_jpeg_between_ngsend_and_ngrecv(workdir):
-    ep = endpoint()
-    recv = ngtest.ngrecv(["--pattern", 1, "--bidirectional", "--reply", "ok", "-o", "null",
-                          "-t", "10", *ep], workdir)
-    ngtest.wait_listening(recv)
+    recv, ep = ngtest.start_receiver(["--pattern", 1, "--bidirectional", "--reply", "ok",
+                                      "-o", "null", "-t", "10"], workdir)
     send = ngtest.ngsend(["--pattern", 1, "--bidirectional", "-s", "test", "--compression",
                           "jpeg", "-n", 10, "--fps", "0", "-t", "10", *ep], workdir)
     ngtest.expect_exit(send, 0)

@@ -11,20 +11,13 @@ W, H = 160, 120
 PATTERNS = {0: "PAIR", 1: "REQ/REP", 2: "PUB/SUB", 3: "PUSH/PULL"}
 
 
-def endpoint_args(protocol, workdir):
-    if protocol == "tcp":
-        return ["-a", "127.0.0.1", "-p", str(ngtest.free_port())]
-    return ["--protocol", "ipc", "-a", os.path.join(workdir, "stream.sock")]
-
-
 def stream(workdir, pattern, protocol, send_timeout=5, frames=N):
     """One ngsend -> ngrecv run; returns the receiver's summary after both exited."""
-    ep = endpoint_args(protocol, workdir)
     summary = os.path.join(workdir, f"recv-{pattern}-{protocol}.json")
-    recv = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "--summary", summary, "-t", "10",
-                          *ep], workdir)
-    # PUB/SUB loses what is published before the subscriber is there: wait for it.
-    ngtest.wait_listening(recv)
+    # PUB/SUB loses what is published before the subscriber is there: it must listen first.
+    recv, ep = ngtest.start_receiver(
+        ["--pattern", pattern, "-o", "null", "--summary", summary, "-t", "10"], workdir,
+        ipc_path=os.path.join(workdir, "stream.sock") if protocol == "ipc" else None)
     send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", f"{W}x{H}", "--fps", "0",
                           "-n", frames, "-t", send_timeout, *ep], workdir)
     ngtest.expect_exit(send, 0, timeout=30)
@@ -65,13 +58,10 @@ def check_pubsub(workdir):
 def check_pubsub_sender_exits_promptly(workdir):
     # 200 small frames take milliseconds; once the subscriber has the terminate message the
     # publisher has nothing left worth flushing and must not sit out its whole --timeout.
-    port = ngtest.free_port()
-    recv = ngtest.ngrecv(["--pattern", "2", "-o", "null", "-t", "10", "-a", "127.0.0.1",
-                          "-p", port], workdir)
-    ngtest.wait_listening(recv)
+    recv, ep = ngtest.start_receiver(["--pattern", "2", "-o", "null", "-t", "10"], workdir)
     started = time.monotonic()
     send = ngtest.ngsend(["--pattern", "2", "-s", "test", "--size", f"{W}x{H}", "--fps", "0",
-                          "-n", N, "-t", "10", "-a", "127.0.0.1", "-p", port], workdir)
+                          "-n", N, "-t", "10", *ep], workdir)
     ngtest.expect_exit(recv, 0, timeout=8)
     ngtest.expect_exit(send, 0, timeout=20)
     took = time.monotonic() - started
@@ -84,14 +74,11 @@ def check_terminate_ack_is_prompt(workdir):
     # Many short runs, because a lost acknowledgement shows up only in some of them.
     for pattern in (0, 1):
         for run in range(30):
-            port = ngtest.free_port()
-            recv = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "-t", "10", "-a",
-                                  "127.0.0.1", "-p", port], workdir)
-            ngtest.wait_listening(recv)
+            recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "null", "-t", "10"],
+                                             workdir)
             started = time.monotonic()
             send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", "64x48",
-                                  "--fps", "0", "-n", "3", "-t", "4", "-a", "127.0.0.1",
-                                  "-p", port], workdir)
+                                  "--fps", "0", "-n", "3", "-t", "4", *ep], workdir)
             ngtest.expect_exit(send, 0, timeout=15)
             took = time.monotonic() - started
             ngtest.expect_exit(recv, 0, timeout=10)
@@ -102,18 +89,20 @@ def check_terminate_ack_is_prompt(workdir):
 def check_sender_binds(workdir):
     # --bind/--connect swap the roles: the sender binds and the receiver connects.
     for pattern in (0, 3):
-        port = ngtest.free_port()
         summary = os.path.join(workdir, f"swapped-{pattern}.json")
-        recv = ngtest.ngrecv(["--pattern", pattern, "--connect", "-a", "127.0.0.1", "-p", port,
-                              "-o", "null", "--summary", summary, "-t", "10"], workdir)
-        send = ngtest.ngsend(["--pattern", pattern, "--bind", "-a", "127.0.0.1", "-p", port,
+        # The sender binds port 0 and says which port that became; the receiver goes there.
+        send = ngtest.ngsend(["--pattern", pattern, "--bind", "-a", "127.0.0.1", "-p", "0",
                               "-s", "test", "--size", f"{W}x{H}", "--fps", "0", "-n", N,
                               "-t", "10"], workdir)
+        ep = ngtest.endpoint_flags(ngtest.bound_endpoint(send))
+        recv = ngtest.ngrecv(["--pattern", pattern, "--connect", *ep, "-o", "null",
+                              "--summary", summary, "-t", "10"], workdir)
         ngtest.expect_exit(send, 0, timeout=30)
         ngtest.expect_exit(recv, 0, timeout=8)
         s = ngtest.read_summary(summary)
         assert s["frames"] == N and s["bytes"] == N * W * H * 3, f"pattern {pattern}: {s}"
         assert s["terminated"] is True, s
+        assert ngtest.endpoint_flags(s["endpoint"]) == ep, s
 
 
 if __name__ == "__main__":

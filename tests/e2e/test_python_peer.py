@@ -34,13 +34,11 @@ def check_python_sender_to_ngrecv_png(workdir):
     for pattern in (0, 1, 3):
         out_dir = os.path.join(workdir, f"p{pattern}")
         os.makedirs(out_dir)
-        port = ngtest.free_port()
         summary = os.path.join(workdir, f"p{pattern}.json")
-        recv = ngtest.ngrecv(["--pattern", pattern, "-a", "127.0.0.1", "-p", port, "-t", "10",
-                              "-o", os.path.join(out_dir, "frame_%06d.png"),
-                              "--summary", summary], workdir)
-        ngtest.wait_listening(recv)
-        answers, ack = python_send(pattern, port, frames)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "-t", "10", "-o",
+                                          os.path.join(out_dir, "frame_%06d.png"),
+                                          "--summary", summary], workdir)
+        answers, ack = python_send(pattern, ngtest.port_of(ep), frames)
         ngtest.expect_exit(recv, 0, timeout=10)
 
         if pattern < 2:

@@ -1,6 +1,5 @@
 """Proves either end may be killed and started again mid-stream while the other keeps running (PAIR, REQ/REP, PUSH/PULL)."""
 import os
-import re
 import signal
 import time
 
@@ -11,35 +10,20 @@ W, H = 160, 120
 FPS = 100
 
 
-def endpoint():
-    return ["-a", "127.0.0.1", "-p", str(ngtest.free_port())]
-
-
-def frames_so_far(proc):
-    """The frame count of the newest --stats line a tool printed (0 before the first)."""
-    counts = [int(m) for m in re.findall(r"(\d+) frames", proc.stderr())]
-    return counts[-1] if counts else 0
-
-
-def wait_for_frames(proc, count, timeout=10):
-    ngtest.wait_until(lambda: frames_so_far(proc) >= count, timeout,
-                      f"{proc.name} to count {count} frames\n" + proc.describe())
-
-
 def check_receiver_killed_and_restarted(workdir):
     for pattern, name in PATTERNS.items():
-        ep = endpoint()
-        first = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "--stats", "-t", "10", *ep],
-                              workdir)
-        ngtest.wait_listening(first)
+        first, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "null", "--stats",
+                                           "-t", "10"], workdir)
         send_summary = os.path.join(workdir, f"send-{pattern}.json")
         # 6 s of frames; the receiver is gone for about a second in the middle.
         send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", f"{W}x{H}",
                               "--fps", FPS, "-n", 6 * FPS, "-t", "10", "--summary", send_summary,
                               *ep], workdir)
-        wait_for_frames(first, 50)
+        ngtest.wait_for_frames(first, 50)
         first.send_signal(signal.SIGKILL)
         first.wait()
+        # Not a wait for an event: the receiver stays away a while, so that frames go
+        # unanswered and the sender has to notice and recover.
         time.sleep(1.0)
 
         recv_summary = os.path.join(workdir, f"recv-{pattern}.json")
@@ -66,18 +50,15 @@ def check_receiver_killed_and_restarted(workdir):
 
 def check_sender_killed_and_restarted(workdir):
     for pattern, name in PATTERNS.items():
-        ep = endpoint()
         out = os.path.join(workdir, f"restart-{pattern}.mkv")
         summary = os.path.join(workdir, f"recv-{pattern}.json")
-        recv = ngtest.ngrecv(["--pattern", pattern, "-o", out, "--summary", summary, "-t", "10",
-                              *ep], workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", out, "--summary", summary,
+                                          "-t", "10"], workdir)
         first = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", f"{W}x{H}",
                                "--fps", FPS, "--stats", "-t", "10", *ep], workdir)
-        wait_for_frames(first, 50)
+        ngtest.wait_for_frames(first, 50)
         first.send_signal(signal.SIGKILL)
         first.wait()
-        time.sleep(0.5)
         # Started again, and at another size: outputs keep the first one.
         second = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", "320x240",
                                 "--fps", FPS, "-n", 100, "-t", "10", *ep], workdir)
@@ -96,13 +77,11 @@ def check_sender_killed_and_restarted(workdir):
 def check_receiver_gone_for_good_times_out(workdir):
     # With nobody coming back, the sender gives up after --timeout, naming the endpoint.
     for pattern, name in PATTERNS.items():
-        ep = endpoint()
-        recv = ngtest.ngrecv(["--pattern", pattern, "-o", "null", "--stats", "-t", "10", *ep],
-                             workdir)
-        ngtest.wait_listening(recv)
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "null", "--stats",
+                                          "-t", "10"], workdir)
         send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", f"{W}x{H}",
                               "--fps", FPS, "-t", "2", *ep], workdir)
-        wait_for_frames(recv, 30)
+        ngtest.wait_for_frames(recv, 30)
         recv.send_signal(signal.SIGKILL)
         recv.wait()
         killed = time.monotonic()
@@ -110,7 +89,7 @@ def check_receiver_gone_for_good_times_out(workdir):
         waited = time.monotonic() - killed
         where = f"pattern {pattern} ({name})"
         assert 1.5 < waited < 8, f"{where}: gave up {waited:.1f} s after the receiver died"
-        assert f"127.0.0.1:{ep[3]}" in send.stderr_lines()[-1], f"{where}:\n" + send.describe()
+        assert f"127.0.0.1:{ngtest.port_of(ep)}" in send.stderr_lines()[-1], f"{where}:\n" + send.describe()
 
 
 if __name__ == "__main__":

@@ -1,5 +1,6 @@
 """Proves each ngrecv output (video files, y4m and raw on stdout, image files, several at once) holds exactly the frames received."""
 import glob
+import itertools
 import os
 import struct
 
@@ -9,20 +10,18 @@ import ngtest
 
 N = 20
 W, H = 160, 120
+_runs = itertools.count()
 
 
 def stream(workdir, outputs, n=N, source=("-s", "test", "--size", f"{W}x{H}"), send_extra=(),
            recv_stdout=None):
     """ngsend -> ngrecv -o each of `outputs`; returns (receiver, sender, summary)."""
-    port = ngtest.free_port()
-    summary = os.path.join(workdir, f"summary-{port}.json")
-    args = ["-a", "127.0.0.1", "-p", port, "--summary", summary, "-t", "10"]
+    summary = os.path.join(workdir, f"summary-{next(_runs)}.json")
+    args = ["--summary", summary, "-t", "10"]
     for out in outputs:
         args += ["-o", out]
-    recv = ngtest.ngrecv(args, workdir, stdout=recv_stdout)
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-a", "127.0.0.1", "-p", port, *source, "--fps", "0", "-n", n,
-                          "-t", "5", *send_extra], workdir)
+    recv, ep = ngtest.start_receiver(args, workdir, stdout=recv_stdout)
+    send = ngtest.ngsend([*ep, *source, "--fps", "0", "-n", n, "-t", "5", *send_extra], workdir)
     ngtest.expect_exit(send, 0, timeout=30)
     ngtest.expect_exit(recv, 0, timeout=30)
     s = ngtest.read_summary(summary)

@@ -1,6 +1,5 @@
 """Proves a slow output never makes memory grow, and --latest keeps frames fresh by dropping (and counting) stale ones on either end."""
 import os
-import re
 import signal
 import threading
 import time
@@ -36,31 +35,13 @@ class SlowReader:
         assert not self._thread.is_alive(), "the reader never saw the end of the output"
 
 
-def endpoint():
-    return ["-a", "127.0.0.1", "-p", str(ngtest.free_port())]
-
-
-def rss_kib(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise AssertionError(f"no VmRSS for pid {pid}")
-
-
-def stats_drops(proc):
-    return [int(d) for d in re.findall(r"(\d+) dropped", proc.stderr())]
-
-
 def check_latest_receiver_keeps_the_newest(workdir):
     # A 40 fps output behind a 400 fps PUSH stream: with --latest, ngrecv takes every frame
     # off the network, hands the output only the newest, and counts the rest as dropped.
-    ep = endpoint()
     summary = os.path.join(workdir, "recv.json")
-    recv = ngtest.ngrecv(["--pattern", "3", "--latest", "-o", "raw:-", "--stats",
-                          "--summary", summary, "-t", "10", *ep], workdir, stdout="pipe")
+    recv, ep = ngtest.start_receiver(["--pattern", "3", "--latest", "-o", "raw:-", "--stats",
+                                      "--summary", summary, "-t", "10"], workdir, stdout="pipe")
     reader = SlowReader(recv, FRAME, fps=40)
-    ngtest.wait_listening(recv)
     n = 1200
     send = ngtest.ngsend(["--pattern", "3", "-s", "test", "--size", f"{W}x{H}", "--fps", "400",
                           "-n", n, "-t", "10", *ep], workdir)
@@ -77,19 +58,18 @@ def check_latest_receiver_keeps_the_newest(workdir):
     assert s["frames_written"] + s["dropped_latest"] == s["frames"], s
     assert s["dropped"] == s["dropped_latest"], s
     assert reader.bytes == s["frames_written"] * FRAME, f"read {reader.bytes} bytes: {s}"
-    assert max(stats_drops(recv), default=0) > 0, "--stats never showed drops\n" + recv.describe()
+    assert max((l["dropped"] for l in ngtest.stats_lines(recv)), default=0) > 0, (
+        "--stats never showed drops\n" + recv.describe())
 
 
 def check_latest_sender_skips_stale_captures(workdir):
     # A slow receiver holds REQ/REP back; ngsend --latest then sends the newest capture and
     # drops older ones, and the receiver sees exactly those as gaps in the sequence.
-    ep = endpoint()
     recv_summary = os.path.join(workdir, "recv.json")
     send_summary = os.path.join(workdir, "send.json")
-    recv = ngtest.ngrecv(["--pattern", "1", "-o", "raw:-", "--summary", recv_summary, "-t", "10",
-                          *ep], workdir, stdout="pipe")
+    recv, ep = ngtest.start_receiver(["--pattern", "1", "-o", "raw:-", "--summary", recv_summary,
+                                      "-t", "10"], workdir, stdout="pipe")
     reader = SlowReader(recv, FRAME, fps=50)
-    ngtest.wait_listening(recv)
     n = 600
     send = ngtest.ngsend(["--pattern", "1", "--latest", "-s", "test", "--size", f"{W}x{H}",
                           "--fps", "200", "-n", n, "--stats", "--summary", send_summary, "-t", "10",
@@ -103,7 +83,8 @@ def check_latest_sender_skips_stale_captures(workdir):
     assert sent["frames"] + sent["dropped"] == n, sent
     assert s["frames"] == sent["frames"] and s["terminated"] is True, (s, sent)
     assert s["dropped_in_transit"] == sent["dropped"], f"gaps seen {s}, drops made {sent}"
-    assert max(stats_drops(send), default=0) > 0, "--stats never showed drops\n" + send.describe()
+    assert max((l["dropped"] for l in ngtest.stats_lines(send)), default=0) > 0, (
+        "--stats never showed drops\n" + send.describe())
 
 
 def check_slow_output_memory_stays_bounded(workdir):
@@ -114,19 +95,17 @@ def check_slow_output_memory_stays_bounded(workdir):
     frame = size[0] * size[1] * 3
     check_memory = not ngtest.sanitized(ngtest.NGRECV)
     for pattern in (0, 3):
-        ep = endpoint()
         recv_summary = os.path.join(workdir, f"recv-{pattern}.json")
         send_summary = os.path.join(workdir, f"send-{pattern}.json")
-        recv = ngtest.ngrecv(["--pattern", pattern, "-o", "raw:-", "--summary", recv_summary,
-                              "-t", "10", *ep], workdir, stdout="pipe")
+        recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "raw:-", "--summary",
+                                          recv_summary, "-t", "10"], workdir, stdout="pipe")
         reader = SlowReader(recv, frame, fps=50)
-        ngtest.wait_listening(recv)
         send = ngtest.ngsend(["--pattern", pattern, "-s", "test", "--size", "%dx%d" % size,
                               "--fps", "0", "--summary", send_summary, "-t", "10", *ep], workdir)
         samples = []
         for _ in range(20):
-            time.sleep(0.2)
-            samples.append((rss_kib(recv.popen.pid), rss_kib(send.popen.pid)))
+            time.sleep(0.2)  # a sampling interval, not a wait for an event
+            samples.append((ngtest.memory_kib(recv, "VmRSS"), ngtest.memory_kib(send, "VmRSS")))
         send.send_signal(signal.SIGINT)
         ngtest.expect_exit(send, 0, timeout=15)
         ngtest.expect_exit(recv, 0, timeout=15)

@@ -19,13 +19,9 @@ def stream_from(workdir, server, port, source_url):
     ngtest.wait_until(lambda: ngtest.tcp_listening(port) or server.popen.poll() is not None,
                       10, "ffmpeg to listen")
     assert server.popen.poll() is None, "ffmpeg ended before listening\n" + server.describe()
-    recv_port = ngtest.free_port()
     summary = os.path.join(workdir, f"recv-{port}.json")
-    recv = ngtest.ngrecv(["-o", "null", "--summary", summary, "-a", "127.0.0.1", "-p", recv_port,
-                          "-t", "15"], workdir)
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", source_url, "-n", N, "--fps", "0", "-a", "127.0.0.1", "-p",
-                          recv_port, "-t", "5"], workdir)
+    recv, ep = ngtest.start_receiver(["-o", "null", "--summary", summary, "-t", "15"], workdir)
+    send = ngtest.ngsend(["-s", source_url, "-n", N, "--fps", "0", *ep, "-t", "5"], workdir)
     ngtest.expect_exit(send, 0, timeout=30)
     ngtest.expect_exit(recv, 0, timeout=10)
     s = ngtest.read_summary(summary)

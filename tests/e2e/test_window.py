@@ -1,7 +1,6 @@
 """Proves -o window shows the received frame 1:1 on an X display (Xvfb), and that without a display ngrecv only counts."""
 import os
 import signal
-import time
 
 import numpy as np
 
@@ -88,25 +87,23 @@ def show_and_find(workdir, display):
     img_path = os.path.join(workdir, "still.png")
     ngtest.write_png(img_path, image[..., ::-1])
 
-    port = ngtest.free_port()
     summary = os.path.join(workdir, "recv.json")
-    recv = ngtest.ngrecv(["-o", "window", "-a", "127.0.0.1", "-p", port, "-t", "10",
-                          "--summary", summary], workdir, env={"DISPLAY": display})
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", "-a", "127.0.0.1", "-p", port,
-                          "-t", "5"], workdir)
-    # The window needs a moment to appear and paint; look a few times before failing.
+    recv, ep = ngtest.start_receiver(["-o", "window", "-t", "10", "--summary", summary],
+                                     workdir, env={"DISPLAY": display})
+    send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", *ep, "-t", "5"], workdir)
+    # The window needs a moment to appear and paint: look until the frame is on screen.
     found = None
-    deadline = time.monotonic() + 12
-    time.sleep(1.5)
-    while time.monotonic() < deadline:
+
+    def on_screen():
+        nonlocal found
         assert recv.popen.poll() is None, "ngrecv ended early\n" + recv.describe()
         found = locate(screenshot(display), image)
-        if found and found[0] < 3:
-            break
-        time.sleep(1)
-    assert found and found[0] < 3, (f"frame not found 1:1 on screen (best match: {found})\n"
-                                    + recv.describe())
+        return found is not None and found[0] < 3
+    try:
+        ngtest.wait_until(on_screen, 12, "the frame on screen")
+    except AssertionError:
+        raise AssertionError(f"frame not found 1:1 on screen (best match: {found})\n"
+                             + recv.describe())
 
     # SIGINT makes ngsend send the terminate message; both end cleanly.
     send.send_signal(signal.SIGINT)
@@ -121,14 +118,12 @@ def check_default_output_without_display(workdir):
     # No DISPLAY: the default output is null, which writes nothing and counts frames.
     cwd = os.path.join(workdir, "cwd")
     os.makedirs(cwd)
-    port = ngtest.free_port()
     summary = os.path.join(workdir, "recv.json")
     no_display = {"DISPLAY": None, "WAYLAND_DISPLAY": None}
-    recv = ngtest.ngrecv(["-a", "127.0.0.1", "-p", port, "-t", "10", "--summary", summary],
-                         workdir, env=no_display, cwd=cwd)
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", "test", "--size", "96x64", "--fps", "0", "-n", "25",
-                          "-a", "127.0.0.1", "-p", port, "-t", "5"], workdir, env=no_display)
+    recv, ep = ngtest.start_receiver(["-t", "10", "--summary", summary], workdir,
+                                     env=no_display, cwd=cwd)
+    send = ngtest.ngsend(["-s", "test", "--size", "96x64", "--fps", "0", "-n", "25", *ep,
+                          "-t", "5"], workdir, env=no_display)
     ngtest.expect_exit(send, 0)
     ngtest.expect_exit(recv, 0)
     s = ngtest.read_summary(summary)

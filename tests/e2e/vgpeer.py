@@ -35,6 +35,34 @@ def socket_for(pattern, sender):
     return s
 
 
+def watch_disconnect(sock):
+    """Starts watching `sock` for its connection being dropped (the peer refused it, or
+    went away); returns a function that waits for that event, then stops watching. Call
+    before the message that should cause it."""
+    monitor = sock.get_monitor_socket(zmq.EVENT_DISCONNECTED)
+
+    def wait(what, timeout_s=10):
+        try:
+            if not monitor.poll(int(timeout_s * 1000)):
+                raise AssertionError(f"the connection was not dropped within {timeout_s} s "
+                                     f"after {what}")
+        finally:
+            sock.disable_monitor()
+            monitor.close(linger=0)
+    return wait
+
+
+def connect(pattern, port, reconnect=True):
+    """A vidgear-style sender socket connected to 127.0.0.1:`port`. reconnect=False: once
+    the peer drops the connection, it stays dropped (no second attempt takes a PAIR's
+    only place)."""
+    sock = socket_for(pattern, sender=True)
+    if not reconnect:
+        sock.setsockopt(zmq.RECONNECT_IVL, -1)
+    sock.connect(f"tcp://127.0.0.1:{port}")
+    return sock
+
+
 def recv_or_fail(sock, what):
     try:
         return sock.recv()
@@ -44,8 +72,7 @@ def recv_or_fail(sock, what):
 
 def python_send(pattern, port, frames, bi_mode=False, data=""):
     """Sends frames as a vidgear NetGear_Async server does; returns (answers, terminate ack)."""
-    sock = socket_for(pattern, sender=True)
-    sock.connect(f"tcp://127.0.0.1:{port}")
+    sock = connect(pattern, port)
     answers = []
     try:
         for frame in frames:
