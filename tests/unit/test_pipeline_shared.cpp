@@ -25,6 +25,14 @@ ng::Frame frameNumber(std::uint64_t seq) {
 
 using Told = std::vector<std::pair<std::uint64_t, std::uint64_t>>;  // (skipped, total) each time
 
+// A warning whose skipped-count lines are recorded in `told`.
+ng::pipeline::LimitedWarning recordingWarning(std::uint64_t limit, std::chrono::seconds period,
+                                              Told& told) {
+    return ng::pipeline::LimitedWarning(
+        "skipped a test frame", limit, period,
+        [&told](std::uint64_t skipped, std::uint64_t total) { told.emplace_back(skipped, total); });
+}
+
 }  // namespace
 
 TEST_SUITE("pipeline") {
@@ -61,9 +69,7 @@ TEST_CASE("without --latest the frame queue holds `depth` frames and drops none"
 TEST_CASE("a warning limited for the whole run tells all the skipped ones once, with the total") {
     Told told;
     {
-        ng::pipeline::LimitedWarning warning(
-            "skipped a test frame", 2, std::chrono::seconds(0),
-            [&](std::uint64_t skipped, std::uint64_t total) { told.emplace_back(skipped, total); });
+        ng::pipeline::LimitedWarning warning = recordingWarning(2, std::chrono::seconds(0), told);
         for (int i = 0; i < 5; ++i) warning.warn("broken");
         CHECK(told.empty());
         warning.flush();
@@ -78,9 +84,7 @@ TEST_CASE("a warning limited for the whole run tells all the skipped ones once, 
 TEST_CASE("a warning limited per second tells nothing when it stays within the limit") {
     Told told;
     {
-        ng::pipeline::LimitedWarning warning(
-            "skipped a test message", 3, std::chrono::seconds(1),
-            [&](std::uint64_t skipped, std::uint64_t total) { told.emplace_back(skipped, total); });
+        ng::pipeline::LimitedWarning warning = recordingWarning(3, std::chrono::seconds(1), told);
         for (int i = 0; i < 3; ++i) warning.warn("broken");
     }
     CHECK(told.empty());
