@@ -3,13 +3,13 @@
 
 #include <algorithm>
 
+#include "pipeline/frame_queue.hpp"
+
 namespace ng::pipeline {
 
 namespace {
 // Encoded frames ready for the socket: one being sent, one waiting.
 constexpr std::size_t kEncodedQueueDepth = 2;
-// How long one take() from the capture may block before the worker re-checks stopping_.
-constexpr std::chrono::milliseconds kInputPoll{100};
 constexpr unsigned kMaxAutoWorkers = 4;
 }  // namespace
 
@@ -71,7 +71,7 @@ void EncodeStage::run(codec::JpegEncoder& encoder) {
 
 std::optional<Frame> EncodeStage::takeInput(std::uint64_t& ticket, bool& ended) {
     std::lock_guard<std::mutex> lock(inputMutex_);
-    std::optional<Frame> raw = input_.take(kInputPoll);
+    std::optional<Frame> raw = input_.take(kPollInterval);
     if (raw) {
         ticket = nextTicket_++;
     } else {

@@ -24,7 +24,7 @@ unsigned encodeWorkerCount(unsigned requested);
 // so capture, encoding and sending overlap: a JPEG costs milliseconds, a send far less.
 // Each worker thread has its own encoder and takes the next capture as soon as it is free,
 // so several frames are encoded at once; they are queued in capture order all the same.
-// An unpaced test pattern is captured on the workers, one at a time (see CaptureThread).
+// An unpaced test pattern is captured on the workers, one at a time (see CaptureStage).
 // With --latest the capture queue drops stale frames before they cost an encode; this
 // queue stays short and blocking, so nothing encoded is thrown away. Joins in its
 // destructor.

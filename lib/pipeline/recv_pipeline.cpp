@@ -12,10 +12,12 @@
 #include "core/stream_stats.hpp"
 #include "pipeline/channel_config.hpp"
 #include "pipeline/frame_accounting.hpp"
+#include "pipeline/frame_queue.hpp"
 #include "pipeline/guarded_run.hpp"
+#include "pipeline/limited_warning.hpp"
 #include "pipeline/reply_source.hpp"
 #include "pipeline/run.hpp"
-#include "pipeline/sink_thread.hpp"
+#include "pipeline/sink_stage.hpp"
 #include "transport/channel.hpp"
 
 namespace ng::pipeline {
@@ -24,11 +26,8 @@ namespace {
 
 // Frames waiting for the sinks. Full means the sinks are slower than the stream, and the
 // receiver then stops taking frames, which slows the sender (PAIR, REQ/REP, PUSH/PULL).
+// With --latest the sinks get the newest frame, so the receiver never slows the stream down.
 constexpr std::size_t kSinkQueueDepth = 8;
-// --latest: the sinks get the newest frame; one still waiting when the next comes is
-// dropped, so the receiver never slows the stream down.
-constexpr std::size_t kLatestSinkQueueDepth = 1;
-constexpr transport::Millis kReceivePoll{100};
 // At most this many invalid-message warnings a second; the rest are only counted.
 constexpr int kInvalidLogsPerSecond = 5;
 
@@ -46,41 +45,6 @@ std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
     return ReplySource::none();
 }
 
-// Logs invalid messages, at most kInvalidLogsPerSecond a second. Those over the limit are
-// counted and told in one line when the next second's first one comes, or at the end.
-class InvalidMessageLog {
-public:
-    InvalidMessageLog() = default;
-    ~InvalidMessageLog() { flush(); }
-    InvalidMessageLog(const InvalidMessageLog&) = delete;
-    InvalidMessageLog& operator=(const InvalidMessageLog&) = delete;
-
-    void report(const std::string& reason) {
-        const auto now = SteadyClock::now();
-        if (now - windowStart_ >= std::chrono::seconds(1)) {
-            flush();
-            windowStart_ = now;
-            loggedInWindow_ = 0;
-        }
-        if (loggedInWindow_++ < kInvalidLogsPerSecond) {
-            spdlog::warn("skipped an invalid message: {}", reason);
-        } else {
-            ++suppressed_;
-        }
-    }
-
-    // Without this, a burst followed by the end of the stream would never be told.
-    void flush() {
-        if (suppressed_ > 0) spdlog::warn("{} more invalid messages skipped", suppressed_);
-        suppressed_ = 0;
-    }
-
-private:
-    SteadyClock::time_point windowStart_{};
-    int loggedInWindow_ = 0;
-    int suppressed_ = 0;
-};
-
 struct ReceiveResult {
     bool terminated = false;
     std::exception_ptr failure;
@@ -92,18 +56,24 @@ struct ReceiveResult {
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
-                            SinkThread& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
+                            SinkStage& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
                             bool dataToStderr, const std::atomic<bool>& stopSignal) {
     ReceiveResult result;
     FrameAccounting accounting(stats);
-    InvalidMessageLog invalidLog;
+    LatestDrops drops(queue, stats, options.common.latest);
+    // Over the limit, invalid messages are told in one line when the next second's first one
+    // comes, or at the end.
+    LimitedWarning invalidLog("skipped an invalid message", kInvalidLogsPerSecond,
+                              std::chrono::seconds(1), [](std::uint64_t skipped, std::uint64_t) {
+                                  spdlog::warn("{} more invalid messages skipped", skipped);
+                              });
     const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
     auto lastActivity = SteadyClock::now();
     long long frames = 0;
     bool first = true;
     try {
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
-            std::optional<transport::Received> received = receiver.receive(kReceivePoll);
+            std::optional<transport::Received> received = receiver.receive(kPollInterval);
             if (!received) {
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
                     throw TimeoutError(fmt::format(
@@ -122,7 +92,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             }
             if (received->kind == transport::Received::Kind::Invalid) {
                 stats.addError();
-                invalidLog.report(received->error);
+                invalidLog.warn(received->error);
                 continue;
             }
             Frame& frame = received->frame;
@@ -138,17 +108,14 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 first = false;
             }
             if (!sinks.deliver(std::move(frame))) break;  // a sink failed
-            if (options.common.latest) {
-                const std::uint64_t dropped = queue.dropped();
-                stats.addDropped(dropped - result.droppedLatest);
-                result.droppedLatest = dropped;
-            }
+            drops.update();
             if (options.common.frames > 0 && ++frames >= options.common.frames) break;
         }
     } catch (...) {
         result.failure = std::current_exception();
     }
     result.lostInTransit = accounting.lostInTransit();
+    result.droppedLatest = drops.counted();
     return result;
 }
 
@@ -200,16 +167,14 @@ int runReceiverBody(const cli::RecvOptions& options) {
                  options.common.bidirectional ? ", bidirectional" : "");
 
     StreamStats stats;
-    BoundedQueue<Frame> queue(
-        options.common.latest ? kLatestSinkQueueDepth : kSinkQueueDepth,
-        options.common.latest ? OverflowPolicy::DropOldest : OverflowPolicy::Block);
+    BoundedQueue<Frame> queue = makeFrameQueue(kSinkQueueDepth, options.common.latest);
     ReceiveResult result;
     std::exception_ptr sinkError;
     std::uint64_t framesWritten = 0;
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
-        SinkThread sinks(std::move(sinkList), queue, options.outputFps, stats);
+        SinkStage sinks(std::move(sinkList), queue, options.outputFps, stats);
         result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
         sinkError = sinks.error();

@@ -10,9 +10,10 @@
 #include "core/logging.hpp"
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
-#include "pipeline/capture_thread.hpp"
+#include "pipeline/capture_stage.hpp"
 #include "pipeline/channel_config.hpp"
 #include "pipeline/encode_stage.hpp"
+#include "pipeline/frame_queue.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/run.hpp"
 #include "transport/channel.hpp"
@@ -22,10 +23,8 @@ namespace ng::pipeline {
 namespace {
 
 // Frames captured ahead of the socket: enough to absorb jitter, few enough to stay fresh.
+// With --latest only the newest captured frame waits.
 constexpr std::size_t kSendQueueDepth = 4;
-// --latest: only the newest captured frame waits; an older one still waiting is dropped.
-constexpr std::size_t kLatestQueueDepth = 1;
-constexpr std::chrono::milliseconds kQueuePoll{100};
 
 double chooseFps(const cli::SendOptions& options, const source::Source& source) {
     if (options.fps >= 0) return options.fps;
@@ -47,25 +46,6 @@ void printReply(const wire::Reply& reply) {
 struct SendOutcome {
     int exitCode = kExitOk;
     std::exception_ptr failure;
-};
-
-// Captured frames that a newer one replaced before they were sent (--latest), folded into
-// StreamStats as they happen so that --stats shows them live.
-class LatestDrops {
-public:
-    LatestDrops(const BoundedQueue<Frame>& queue, StreamStats& stats)
-        : queue_(queue), stats_(stats) {}
-
-    void update() {
-        const std::uint64_t dropped = queue_.dropped();
-        stats_.addDropped(dropped - counted_);
-        counted_ = dropped;
-    }
-
-private:
-    const BoundedQueue<Frame>& queue_;
-    StreamStats& stats_;
-    std::uint64_t counted_ = 0;
 };
 
 // In bidirectional mode ngrecv's reply to a compressed frame says it decoded it. A reply
@@ -91,7 +71,7 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
     try {
         while (!stopSignal) {
             if (!sender.awaitRoom()) break;  // a signal: the stream ends as usual
-            std::optional<Frame> frame = feed.take(kQueuePoll);
+            std::optional<Frame> frame = feed.take(kPollInterval);
             if (!frame) {
                 if (feed.finished()) break;
                 continue;
@@ -140,23 +120,22 @@ int runSenderBody(const cli::SendOptions& options) {
     const wire::DataValue message =
         options.hasMessage ? wire::DataValue::fromText(options.message) : wire::DataValue{};
     StreamStats stats;
-    BoundedQueue<Frame> queue(options.common.latest ? kLatestQueueDepth : kSendQueueDepth,
-                              options.common.latest ? OverflowPolicy::DropOldest
-                                                    : OverflowPolicy::Block);
-    LatestDrops drops(queue, stats);
+    BoundedQueue<Frame> queue = makeFrameQueue(kSendQueueDepth, options.common.latest);
+    // Captured frames that a newer one replaced before they were sent.
+    LatestDrops drops(queue, stats, options.common.latest);
     SendOutcome outcome;
     std::exception_ptr captureError;
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
-        CaptureThread capture(*source, queue, fps, options.common.frames);
+        CaptureStage capture(*source, queue, fps, options.common.frames);
         std::unique_ptr<EncodeStage> encode;
         if (options.compression == Codec::Jpeg) {
             encode = std::make_unique<EncodeStage>(capture, options.jpeg, encodeWorkers);
         }
         outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture,
                              message, stats, drops, stopSignal);
-        // The encoder first: it may be capturing on its own thread (CaptureThread).
+        // The encoder first: its workers may be running an inline CaptureStage.
         if (encode) encode->join();
         capture.join();
         captureError = capture.error();

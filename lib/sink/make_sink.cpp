@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "core/errors.hpp"
-#include "core/plugin_loader.hpp"
+#include "core/plugin_factory.hpp"
 #include "sink/image_pattern.hpp"
 #include "sink/null_sink.hpp"
 #include "sink/raw_sink.hpp"
@@ -41,13 +41,8 @@ bool contains(const std::array<const char*, N>& list, const std::string& ext) {
 }
 
 std::unique_ptr<Sink> loadSink(const char* plugin, const char* symbol, const std::string& spec) {
-    CreateSinkFn create;
-    try {
-        create = reinterpret_cast<CreateSinkFn>(loadPluginSymbol(plugin, symbol));
-    } catch (const std::exception& e) {
-        throw std::runtime_error("output '" + spec + "' needs a plugin: " + e.what());
-    }
-    return std::unique_ptr<Sink>(create(spec));
+    return createFromPlugin<CreateSinkFn>(plugin, symbol, "output '" + spec + "' needs a plugin",
+                                          spec);
 }
 
 }  // namespace

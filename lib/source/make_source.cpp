@@ -7,7 +7,7 @@
 #include <stdexcept>
 
 #include "core/errors.hpp"
-#include "core/plugin_loader.hpp"
+#include "core/plugin_factory.hpp"
 #include "source/capture_plugin.hpp"
 #include "source/source.hpp"
 #include "source/test_pattern.hpp"
@@ -40,15 +40,10 @@ bool isPicam(const std::string& spec) {
 }
 
 std::unique_ptr<Source> loadCapture(CaptureKind kind, const SourceOptions& options) {
-    CreateCaptureSourceFn create;
-    try {
-        create = reinterpret_cast<CreateCaptureSourceFn>(
-            loadPluginSymbol(kCapturePlugin, kCreateCaptureSourceSymbol));
-    } catch (const std::exception& e) {
-        throw std::runtime_error("source '" + options.spec +
-                                 "' needs the OpenCV capture plugin: " + e.what());
-    }
-    return std::unique_ptr<Source>(create(CaptureRequest{kind, options}));
+    return createFromPlugin<CreateCaptureSourceFn>(
+        kCapturePlugin, kCreateCaptureSourceSymbol,
+        "source '" + options.spec + "' needs the OpenCV capture plugin",
+        CaptureRequest{kind, options});
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Unit tests of lib/pipeline/capture_thread: stamping, limits, end and failure of a source,
+// Unit tests of lib/pipeline/capture_stage: stamping, limits, end and failure of a source,
 // on a capture thread and on the caller's thread alike.
 #include <doctest/doctest.h>
 
@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "core/bounded_queue.hpp"
-#include "pipeline/capture_thread.hpp"
+#include "pipeline/capture_stage.hpp"
 #include "test_support.hpp"
 
 using namespace std::chrono_literals;
@@ -63,7 +63,7 @@ TEST_CASE("capture stamps every frame in order until the source ends on either t
         CAPTURE(neverWaits);
         CountingSource source(7, neverWaits);
         ng::BoundedQueue<ng::Frame> queue(2, ng::OverflowPolicy::Block);
-        ng::pipeline::CaptureThread capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
+        ng::pipeline::CaptureStage capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
         const std::vector<ng::Frame> frames = takeAll(capture);
         REQUIRE(frames.size() == 7);
         for (std::size_t i = 0; i < frames.size(); ++i) {
@@ -81,7 +81,7 @@ TEST_CASE("capture stamps every frame in order until the source ends on either t
 TEST_CASE("a paced source keeps its capture thread even when it never waits") {
     CountingSource source(3, /*neverWaits=*/true);
     ng::BoundedQueue<ng::Frame> queue(2, ng::OverflowPolicy::Block);
-    ng::pipeline::CaptureThread capture(source, queue, /*fps=*/1000, /*maxFrames=*/0);
+    ng::pipeline::CaptureStage capture(source, queue, /*fps=*/1000, /*maxFrames=*/0);
     CHECK(takeAll(capture).size() == 3);
     const bool onCaller = source.callers.front() == std::this_thread::get_id();
     CHECK_FALSE(onCaller);
@@ -92,7 +92,7 @@ TEST_CASE("capture stops at maxFrames without asking the source for more") {
         CAPTURE(neverWaits);
         CountingSource source(100, neverWaits);
         ng::BoundedQueue<ng::Frame> queue(2, ng::OverflowPolicy::Block);
-        ng::pipeline::CaptureThread capture(source, queue, /*fps=*/0, /*maxFrames=*/5);
+        ng::pipeline::CaptureStage capture(source, queue, /*fps=*/0, /*maxFrames=*/5);
         CHECK(takeAll(capture).size() == 5);
         CHECK(source.callers.size() == 5);
     }
@@ -103,7 +103,7 @@ TEST_CASE("a failing source ends capture and reports its error after the frames 
         CAPTURE(neverWaits);
         CountingSource source(100, neverWaits, /*failAt=*/4);
         ng::BoundedQueue<ng::Frame> queue(8, ng::OverflowPolicy::Block);
-        ng::pipeline::CaptureThread capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
+        ng::pipeline::CaptureStage capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
         CHECK(takeAll(capture).size() == 4);
         REQUIRE(capture.error() != nullptr);
         CHECK_THROWS_WITH_AS(std::rethrow_exception(capture.error()), "camera unplugged",
@@ -116,7 +116,7 @@ TEST_CASE("stop() ends an endless capture promptly on either thread") {
         CAPTURE(neverWaits);
         CountingSource source(1 << 30, neverWaits);
         ng::BoundedQueue<ng::Frame> queue(2, ng::OverflowPolicy::Block);
-        ng::pipeline::CaptureThread capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
+        ng::pipeline::CaptureStage capture(source, queue, /*fps=*/0, /*maxFrames=*/0);
         CHECK(capture.take(1s).has_value());
         capture.join();
         takeAll(capture);  // what was queued before the stop, then finished

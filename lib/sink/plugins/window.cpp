@@ -67,14 +67,12 @@ public:
     ~WindowSink() override { close(); }
 
     void open(const StreamInfo& info) override {
-        const char* display = std::getenv("DISPLAY");
-        const char* wayland = std::getenv("WAYLAND_DISPLAY");
-        const bool hasX = display && *display;
-        if (!hasX && !(wayland && *wayland)) {
+        if (!displayAvailable()) {
             throw std::runtime_error(
                 "cannot open a window: no display (set DISPLAY, or use -o null / -o out.mp4)");
         }
-        if (hasX && !localXServerReachable(display)) {
+        const char* display = std::getenv("DISPLAY");
+        if (display && *display && !localXServerReachable(display)) {
             throw std::runtime_error(std::string("cannot open a window: no X server answers on "
                                                  "DISPLAY=") +
                                      display + " (set DISPLAY, or use -o null / -o out.mp4)");

@@ -1,4 +1,5 @@
-// CaptureThread: pulls frames from a Source at the chosen pace for the send loop.
+// CaptureStage: pulls frames from a Source at the chosen pace for the send loop, on a thread
+// of its own or inline.
 #pragma once
 
 #include <atomic>
@@ -23,13 +24,13 @@ namespace ng::pipeline {
 // never waits on the network. An unpaced source that never waits (the test pattern) is
 // captured on the caller's thread inside take() instead: handing each frame to another
 // thread would cost more than making it. Joins in its destructor.
-class CaptureThread : public FrameFeed {
+class CaptureStage : public FrameFeed {
 public:
-    CaptureThread(source::Source& source, BoundedQueue<Frame>& queue, double fps,
-                  long long maxFrames);
-    ~CaptureThread() override;
-    CaptureThread(const CaptureThread&) = delete;
-    CaptureThread& operator=(const CaptureThread&) = delete;
+    CaptureStage(source::Source& source, BoundedQueue<Frame>& queue, double fps,
+                 long long maxFrames);
+    ~CaptureStage() override;
+    CaptureStage(const CaptureStage&) = delete;
+    CaptureStage& operator=(const CaptureStage&) = delete;
 
     // The next frame, waiting at most `wait`; nullopt when none came in that time, or
     // when capture has finished (then finished() is true).

@@ -1,5 +1,5 @@
 // The output side of ngrecv: frames -> every sink, with finalisation guaranteed.
-#include "pipeline/sink_thread.hpp"
+#include "pipeline/sink_stage.hpp"
 
 #include <algorithm>
 
@@ -10,6 +10,10 @@ namespace ng::pipeline {
 namespace {
 // Decode failures logged one by one; later ones are only counted (and told at the end).
 constexpr std::uint64_t kDecodeFailuresLogged = 5;
+
+void tellDecodeFailures(std::uint64_t /*skipped*/, std::uint64_t total) {
+    spdlog::warn("{} frames in all did not decode and were skipped", total);
+}
 
 bool allWriteInstantly(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
     return std::all_of(sinks.begin(), sinks.end(),
@@ -22,31 +26,33 @@ bool anyNeedsPixels(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
 }
 }  // namespace
 
-SinkThread::SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-                       double outputFps, StreamStats& stats)
+SinkStage::SinkStage(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
+                     double outputFps, StreamStats& stats)
     : sinks_(std::move(sinks)),
       queue_(queue),
       outputFps_(outputFps),
       stats_(stats),
       writeInline_(allWriteInstantly(sinks_)),
-      needsPixels_(anyNeedsPixels(sinks_)) {
+      needsPixels_(anyNeedsPixels(sinks_)),
+      decodeFailures_("skipped a frame that does not decode", kDecodeFailuresLogged,
+                      std::chrono::seconds(0), tellDecodeFailures) {
     if (!writeInline_) thread_ = std::thread([this] { run(); });
 }
 
-SinkThread::~SinkThread() { join(); }
+SinkStage::~SinkStage() { join(); }
 
-void SinkThread::join() {
+void SinkStage::join() {
     queue_.close();
     if (thread_.joinable()) thread_.join();
     if (writeInline_ && !closed_) closeAll();
 }
 
-void SinkThread::setPeer(const std::string& peer) {
+void SinkStage::setPeer(const std::string& peer) {
     std::lock_guard<std::mutex> lock(peerMutex_);
     peer_ = peer;
 }
 
-bool SinkThread::deliver(Frame frame) {
+bool SinkStage::deliver(Frame frame) {
     if (!writeInline_) return queue_.push(std::move(frame));
     if (failed_) return false;
     try {
@@ -57,7 +63,7 @@ bool SinkThread::deliver(Frame frame) {
     return !failed_;
 }
 
-void SinkThread::openAll(const Frame& first) {
+void SinkStage::openAll(const Frame& first) {
     sink::StreamInfo info;
     info.shape = first.shape;
     info.fps = outputFps_;
@@ -72,20 +78,18 @@ void SinkThread::openAll(const Frame& first) {
     }
 }
 
-std::optional<Frame> SinkThread::decodeForSinks(const Frame& frame) {
+std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     if (!decoder_) decoder_ = std::make_unique<codec::JpegDecoder>();
     try {
         return decoder_->decode(frame);
     } catch (const codec::JpegError& e) {
         stats_.addError();
-        if (++decodeFailures_ <= kDecodeFailuresLogged) {
-            spdlog::warn("skipped a frame that does not decode: {}", e.what());
-        }
+        decodeFailures_.warn(e.what());
         return std::nullopt;
     }
 }
 
-void SinkThread::write(const Frame& frame) {
+void SinkStage::write(const Frame& frame) {
     if (endRequested_) return;  // drain without writing once a sink said stop
     std::optional<Frame> decoded;
     if (frame.codec != Codec::Raw && needsPixels_) {
@@ -110,13 +114,13 @@ void SinkThread::write(const Frame& frame) {
     ++written_;
 }
 
-void SinkThread::fail(std::exception_ptr error) {
+void SinkStage::fail(std::exception_ptr error) {
     error_ = error;
     failed_ = true;
     queue_.close();  // the receive loop sees failed() and stops feeding us
 }
 
-void SinkThread::run() {
+void SinkStage::run() {
     try {
         while (std::optional<Frame> frame = queue_.pop()) write(*frame);
     } catch (...) {
@@ -125,11 +129,9 @@ void SinkThread::run() {
     closeAll();
 }
 
-void SinkThread::closeAll() noexcept {
+void SinkStage::closeAll() noexcept {
     closed_ = true;
-    if (decodeFailures_ > kDecodeFailuresLogged) {
-        spdlog::warn("{} frames in all did not decode and were skipped", decodeFailures_);
-    }
+    decodeFailures_.flush();
     for (auto& sink : sinks_) {
         try {
             sink->close();

@@ -1,4 +1,4 @@
-// SinkThread: writes received frames to every output, on one thread of their own.
+// SinkStage: writes received frames to every output, on a thread of its own or inline.
 #pragma once
 
 #include <atomic>
@@ -14,6 +14,7 @@
 #include "core/bounded_queue.hpp"
 #include "core/frame.hpp"
 #include "core/stream_stats.hpp"
+#include "pipeline/limited_warning.hpp"
 #include "sink/sink.hpp"
 
 namespace ng::pipeline {
@@ -30,13 +31,13 @@ namespace ng::pipeline {
 // A JPEG frame is decoded here, once, when some sink needs pixels, so decoding runs in
 // parallel with receiving; sinks that take JPEG as it is (null, .jpg images) get the
 // received bytes. A frame that fails to decode is counted in `stats` errors and skipped.
-class SinkThread {
+class SinkStage {
 public:
-    SinkThread(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-               double outputFps, StreamStats& stats);
-    ~SinkThread();
-    SinkThread(const SinkThread&) = delete;
-    SinkThread& operator=(const SinkThread&) = delete;
+    SinkStage(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
+              double outputFps, StreamStats& stats);
+    ~SinkStage();
+    SinkStage(const SinkStage&) = delete;
+    SinkStage& operator=(const SinkStage&) = delete;
 
     // The sender's address, shown by the window; call before delivering the first frame.
     void setPeer(const std::string& peer);
@@ -68,7 +69,7 @@ private:
     const bool writeInline_;
     const bool needsPixels_;  // some sink cannot take a JPEG frame as it is
     std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
-    std::uint64_t decodeFailures_ = 0;
+    LimitedWarning decodeFailures_;
     bool opened_ = false;  // these two: only the writing thread
     FrameShape lastShape_;
     bool closed_ = false;

@@ -1,5 +1,5 @@
 // The capture side of ngsend: source -> pacing -> stamping -> send loop.
-#include "pipeline/capture_thread.hpp"
+#include "pipeline/capture_stage.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -12,8 +12,8 @@ namespace {
 constexpr std::chrono::milliseconds kSourcePoll{200};
 }  // namespace
 
-CaptureThread::CaptureThread(source::Source& source, BoundedQueue<Frame>& queue, double fps,
-                             long long maxFrames)
+CaptureStage::CaptureStage(source::Source& source, BoundedQueue<Frame>& queue, double fps,
+                           long long maxFrames)
     : source_(source),
       queue_(queue),
       maxFrames_(maxFrames > 0 ? static_cast<std::uint64_t>(maxFrames) : 0),
@@ -21,15 +21,15 @@ CaptureThread::CaptureThread(source::Source& source, BoundedQueue<Frame>& queue,
     if (!onCallersThread_) thread_ = std::thread([this, fps] { run(fps); });
 }
 
-CaptureThread::~CaptureThread() { join(); }
+CaptureStage::~CaptureStage() { join(); }
 
-void CaptureThread::join() {
+void CaptureStage::join() {
     stop();
     queue_.close();  // unblocks a push waiting for room
     if (thread_.joinable()) thread_.join();
 }
 
-std::optional<Frame> CaptureThread::take(std::chrono::milliseconds wait) {
+std::optional<Frame> CaptureStage::take(std::chrono::milliseconds wait) {
     if (!onCallersThread_) return queue_.pop(wait);
     if (finished()) return std::nullopt;
     try {
@@ -41,12 +41,12 @@ std::optional<Frame> CaptureThread::take(std::chrono::milliseconds wait) {
     }
 }
 
-bool CaptureThread::finished() const {
+bool CaptureStage::finished() const {
     if (onCallersThread_) return sourceDone_ || stopping_;
     return queue_.closed() && queue_.size() == 0;
 }
 
-std::optional<Frame> CaptureThread::captureOne() {
+std::optional<Frame> CaptureStage::captureOne() {
     if (capturedAll()) {
         sourceDone_ = true;
         return std::nullopt;
@@ -64,7 +64,7 @@ std::optional<Frame> CaptureThread::captureOne() {
     return frame;
 }
 
-void CaptureThread::run(double fps) {
+void CaptureStage::run(double fps) {
     Pacer pacer(fps);
     try {
         while (!stopping_ && !sourceDone_ && !capturedAll()) {
