@@ -194,8 +194,7 @@ void SinkThread::failOutput(Slot& slot, const std::string& why) {
     spdlog::error("output {} failed: {}; it gets no more frames{}", slot.report.spec, why,
                   othersLeft ? ", the other outputs go on" : "");
     closeOutput(static_cast<std::size_t>(&slot - slots_.data()));
-    if (std::all_of(slots_.begin(), slots_.end(),
-                    [](const Slot& s) { return s.report.failed; })) {
+    if (std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.report.failed; })) {
         allFailed_ = true;
     }
 }

@@ -46,8 +46,8 @@ void prepareOutputFolder(const std::string& spec, const std::string& folder) {
     if (!fs::exists(folder, error)) {
         fs::create_directories(folder, error);
         if (error) {
-            throw UsageError("output '" + spec + "': cannot create its folder '" + folder +
-                             "': " + error.message() + " (give a path in a folder you can write to)");
+            throw UsageError("output '" + spec + "': cannot create its folder '" + folder + "': " +
+                             error.message() + " (give a path in a folder you can write to)");
         }
         spdlog::info("created the folder {} for -o {}", folder, spec);
     } else if (!fs::is_directory(folder, error)) {

@@ -1,5 +1,6 @@
-// Tests of the sink plugins' errors: the window without a display, video files in missing
-// folders, checked at start-up. (Playing back what they write is covered by test_source_capture.cpp and e2e.)
+// Tests of the sink plugins' errors, checked at start-up: the window without a display,
+// video files in missing folders. (Playing back what they write is covered by
+// test_source_capture.cpp and e2e.)
 #include <doctest/doctest.h>
 
 #include <cstdlib>
@@ -9,9 +10,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "test_support.hpp"
 #include "core/errors.hpp"
 #include "sink/sink.hpp"
+#include "test_support.hpp"
 
 using ng::test::ScopedEnv;
 

@@ -97,20 +97,18 @@ public:
 private:
     // A file that could not be written whole is removed, so the sequence holds only
     // complete images.
-    static void writeBytes(const std::string& path, const std::uint8_t* bytes,
-                           std::size_t size) {
+    static void writeBytes(const std::string& path, const std::uint8_t* bytes, std::size_t size) {
         std::FILE* file = std::fopen(path.c_str(), "wb");
         if (!file) {
-            throw std::runtime_error("cannot create image '" + path + "': " +
-                                     std::strerror(errno));
+            throw std::runtime_error("cannot create image '" + path + "': " + std::strerror(errno));
         }
         int error = 0;
         if (std::fwrite(bytes, 1, size, file) != size) error = errno != 0 ? errno : EIO;
         if (std::fclose(file) != 0 && error == 0) error = errno;
         if (error != 0) {
             std::remove(path.c_str());
-            throw std::runtime_error("cannot write image '" + path + "': " +
-                                     std::strerror(error) + " (the incomplete file was removed)");
+            throw std::runtime_error("cannot write image '" + path + "': " + std::strerror(error) +
+                                     " (the incomplete file was removed)");
         }
     }
 

@@ -97,14 +97,12 @@ public:
         // waitKey runs the GUI's event loop: without it nothing is drawn.
         const int key = cv::waitKey(1);
         if (key == 'q' || key == 'Q' || key == kEscape) {
-            spdlog::info("{} pressed in the window: the stream ends here (other outputs are "
-                         "finished)",
+            spdlog::info("{} pressed in the window: the stream ends, other outputs are finished",
                          key == kEscape ? "Esc" : "q");
             return false;
         }
         if (cv::getWindowProperty(kWindowName, cv::WND_PROP_VISIBLE) < 1) {
-            spdlog::info("the window was closed: the stream ends here (other outputs are "
-                         "finished)");
+            spdlog::info("the window was closed: the stream ends, other outputs are finished");
             return false;
         }
         updateTitle();
