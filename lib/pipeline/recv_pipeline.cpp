@@ -182,10 +182,14 @@ void checkSummaryWritable(const std::string& path) {
 // The exit code's reason when an output failed (each failure was logged as it happened).
 void throwIfOutputsFailed(const std::vector<OutputReport>& reports) {
     std::string failed;
+    std::size_t count = 0;
     for (const OutputReport& r : reports) {
-        if (r.failed) failed += (failed.empty() ? "" : "; ") + r.spec + " (" + r.error + ")";
+        if (!r.failed) continue;
+        failed += (count++ ? "; " : "") + r.spec + ": " + r.error;
     }
-    if (!failed.empty()) throw std::runtime_error("output failed: " + failed);
+    if (count == 0) return;
+    throw std::runtime_error(fmt::format("{} of {} outputs failed: {}", count, reports.size(),
+                                         failed));
 }
 
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
