@@ -1,8 +1,10 @@
 // ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread
 // (or straight to the sinks when they all write instantly, as -o null does).
-#include <cstdio>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
 
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
@@ -119,19 +121,53 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     return result;
 }
 
+// One JSON object per output: what it took and whether it failed.
+std::string outputsJson(const std::vector<OutputReport>& reports) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const OutputReport& r = reports[i];
+        json += fmt::format(
+            "{}{{\"spec\": {}, \"kind\": {}, \"written\": {}, \"refused\": {}, "
+            "\"failed\": {}, \"error\": {}}}",
+            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), r.written, r.refused,
+            r.failed ? "true" : "false", jsonString(r.error));
+    }
+    return json + "]";
+}
+
+// Fails at start-up, not after the stream, when the summary could not be written: creates
+// the file (it is rewritten at the end) and removes it again if it was not there.
+void checkSummaryWritable(const std::string& path) {
+    if (path.empty() || path == "-") return;
+    const bool existed = std::ifstream(path).good();
+    if (!std::ofstream(path, std::ios::app)) {
+        throw UsageError("cannot write --summary file '" + path +
+                         "' (does its folder exist and is it writable?)");
+    }
+    if (!existed) std::remove(path.c_str());
+}
+
+// The exit code's reason when an output failed (each failure was logged as it happened).
+void throwIfOutputsFailed(const std::vector<OutputReport>& reports) {
+    std::string failed;
+    std::size_t count = 0;
+    for (const OutputReport& r : reports) {
+        if (!r.failed) continue;
+        failed += (count++ ? "; " : "") + r.spec + ": " + r.error;
+    }
+    if (count == 0) return;
+    throw std::runtime_error(
+        fmt::format("{} of {} outputs failed: {}", count, reports.size(), failed));
+}
+
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
                           const transport::FrameReceiver& receiver, const ReceiveResult& result,
-                          const std::vector<std::string>& outputs, std::uint64_t framesWritten) {
+                          const std::vector<OutputReport>& outputs, std::uint64_t framesWritten) {
     if (options.common.summaryPath.empty()) return;
-    std::string outputList = "[";
-    for (std::size_t i = 0; i < outputs.size(); ++i) {
-        outputList += (i ? ", " : "") + jsonString(outputs[i]);
-    }
-    outputList += "]";
     JsonFields extras = {{"tool", jsonString("ngrecv")},
                          {"endpoint", jsonString(receiver.endpoint())},
                          {"pattern", jsonString(transport::patternName(options.common.pattern))},
-                         {"outputs", outputList},
+                         {"outputs", outputsJson(outputs)},
                          {"terminated", result.terminated ? "true" : "false"},
                          {"width", std::to_string(result.lastShape.width)},
                          {"height", std::to_string(result.lastShape.height)},
@@ -141,23 +177,20 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
                          {"dropped_latest", std::to_string(result.droppedLatest)}};
     const LatencySummary latency = stats.latency();
     if (latency.count > 0) {
-        extras.emplace_back("latency_ms",
-                            fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}",
-                                        jsonNumber(latency.p50Ms), jsonNumber(latency.p99Ms),
-                                        jsonNumber(latency.maxMs)));
+        extras.emplace_back(
+            "latency_ms",
+            fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}", jsonNumber(latency.p50Ms),
+                        jsonNumber(latency.p99Ms), jsonNumber(latency.maxMs)));
     }
     writeSummary(options.common.summaryPath, stats.snapshot(), extras);
 }
 
 int runReceiverBody(const cli::RecvOptions& options) {
     const std::atomic<bool>& stopSignal = installStopSignals();
-    const std::vector<std::string> outputs = chooseOutputs(options);
-    std::vector<std::unique_ptr<sink::Sink>> sinkList;
-    bool dataToStderr = false;
-    for (const std::string& spec : outputs) {
-        sinkList.push_back(sink::makeSink(spec));
-        dataToStderr = dataToStderr || sinkList.back()->usesStdout();
-    }
+    checkSummaryWritable(options.common.summaryPath);
+    std::vector<sink::Output> outputs = sink::makeOutputs(chooseOutputs(options));
+    const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
+                                          [](const auto& o) { return o.sink->usesStdout(); });
 
     std::unique_ptr<ReplySource> replies = makeReplySource(options);
     transport::FrameReceiver receiver(channelConfigFor(options.common, /*isReceiver=*/true),
@@ -169,23 +202,23 @@ int runReceiverBody(const cli::RecvOptions& options) {
     StreamStats stats;
     BoundedQueue<Frame> queue = makeFrameQueue(kSinkQueueDepth, options.common.latest);
     ReceiveResult result;
-    std::exception_ptr sinkError;
+    std::vector<OutputReport> reports;
     std::uint64_t framesWritten = 0;
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
-        SinkStage sinks(std::move(sinkList), queue, options.outputFps, stats);
+        SinkStage sinks(std::move(outputs), queue, options.outputFps, stats, stopSignal);
         result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
-        sinkError = sinks.error();
+        reports = sinks.reports();
         framesWritten = sinks.framesWritten();
     }
 
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, receiver, result, outputs, framesWritten);
-    if (sinkError) std::rethrow_exception(sinkError);
+    writeReceiverSummary(options, stats, receiver, result, reports, framesWritten);
+    throwIfOutputsFailed(reports);
     if (result.failure) std::rethrow_exception(result.failure);
     return kExitOk;
 }

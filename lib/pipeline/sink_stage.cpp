@@ -1,41 +1,52 @@
 // The output side of ngrecv: frames -> every sink, with finalisation guaranteed.
 #include "pipeline/sink_stage.hpp"
 
-#include <algorithm>
-
 #include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
 
 namespace ng::pipeline {
 
 namespace {
 // Decode failures logged one by one; later ones are only counted (and told at the end).
 constexpr std::uint64_t kDecodeFailuresLogged = 5;
+// Finishing that takes longer than this after a Ctrl-C is told, so that the user knows
+// the first Ctrl-C was heard; quick endings stay quiet.
+constexpr std::chrono::milliseconds kFinishingNoticeDelay{300};
 
 void tellDecodeFailures(std::uint64_t /*skipped*/, std::uint64_t total) {
     spdlog::warn("{} frames in all did not decode and were skipped", total);
 }
 
-bool allWriteInstantly(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
-    return std::all_of(sinks.begin(), sinks.end(),
-                       [](const auto& sink) { return sink->writesInstantly(); });
+bool allWriteInstantly(const std::vector<sink::Output>& outputs) {
+    return std::all_of(outputs.begin(), outputs.end(),
+                       [](const auto& output) { return output.sink->writesInstantly(); });
 }
 
-bool anyNeedsPixels(const std::vector<std::unique_ptr<sink::Sink>>& sinks) {
-    return std::any_of(sinks.begin(), sinks.end(),
-                       [](const auto& sink) { return !sink->takesJpeg(); });
+bool anyNeedsPixels(const std::vector<sink::Output>& outputs) {
+    return std::any_of(outputs.begin(), outputs.end(),
+                       [](const auto& output) { return !output.sink->takesJpeg(); });
 }
 }  // namespace
 
-SinkStage::SinkStage(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-                     double outputFps, StreamStats& stats)
-    : sinks_(std::move(sinks)),
-      queue_(queue),
+SinkStage::SinkStage(std::vector<sink::Output> outputs, BoundedQueue<Frame>& queue,
+                     double outputFps, StreamStats& stats, const std::atomic<bool>& stopSignal)
+    : queue_(queue),
       outputFps_(outputFps),
       stats_(stats),
-      writeInline_(allWriteInstantly(sinks_)),
-      needsPixels_(anyNeedsPixels(sinks_)),
+      stopSignal_(stopSignal),
+      writeInline_(allWriteInstantly(outputs)),
+      needsPixels_(anyNeedsPixels(outputs)),
       decodeFailures_("skipped a frame that does not decode", kDecodeFailuresLogged,
                       std::chrono::seconds(0), tellDecodeFailures) {
+    for (sink::Output& output : outputs) {
+        Slot slot;
+        slot.report.spec = output.spec;
+        slot.report.kind = output.kind;
+        slot.output = std::move(output);
+        slots_.push_back(std::move(slot));
+    }
     if (!writeInline_) thread_ = std::thread([this] { run(); });
 }
 
@@ -43,8 +54,33 @@ SinkStage::~SinkStage() { join(); }
 
 void SinkStage::join() {
     queue_.close();
+    const bool finishing = thread_.joinable() || (writeInline_ && !closed_);
+    if (!finishing) return;
+    std::mutex mutex;
+    std::condition_variable finished;
+    bool done = false;
+    std::thread notice([&] { tellWhileFinishing(mutex, finished, done); });
     if (thread_.joinable()) thread_.join();
     if (writeInline_ && !closed_) closeAll();
+    {
+        std::lock_guard<std::mutex> lock(mutex);
+        done = true;
+    }
+    finished.notify_one();
+    notice.join();
+}
+
+void SinkStage::tellWhileFinishing(std::mutex& mutex, std::condition_variable& finished,
+                                   bool& done) {
+    std::unique_lock<std::mutex> lock(mutex);
+    std::size_t told = slots_.size();
+    while (!finished.wait_for(lock, kFinishingNoticeDelay, [&] { return done; })) {
+        if (!stopSignal_) continue;
+        const std::size_t index = current_;
+        if (index == told || index >= slots_.size()) continue;
+        told = index;
+        spdlog::warn("finishing {}… press Ctrl-C again to abort", slots_[index].output.spec);
+    }
 }
 
 void SinkStage::setPeer(const std::string& peer) {
@@ -54,13 +90,27 @@ void SinkStage::setPeer(const std::string& peer) {
 
 bool SinkStage::deliver(Frame frame) {
     if (!writeInline_) return queue_.push(std::move(frame));
-    if (failed_) return false;
+    writeGuarded(frame);
+    return !allFailed_;
+}
+
+void SinkStage::writeGuarded(const Frame& frame) noexcept {
     try {
         write(frame);
-    } catch (...) {
-        fail(std::current_exception());
+    } catch (const std::exception& e) {
+        // Not a sink's own error (those are caught per output) but one on the way to all
+        // of them, such as memory running out: no output can go on.
+        for (Slot& slot : slots_) {
+            if (!slot.done) failOutput(slot, e.what());
+        }
+        allFailed_ = true;
     }
-    return !failed_;
+}
+
+std::vector<OutputReport> SinkStage::reports() const {
+    std::vector<OutputReport> reports;
+    for (const Slot& slot : slots_) reports.push_back(slot.report);
+    return reports;
 }
 
 void SinkStage::openAll(const Frame& first) {
@@ -71,10 +121,16 @@ void SinkStage::openAll(const Frame& first) {
         std::lock_guard<std::mutex> lock(peerMutex_);
         info.peer = peer_;
     }
-    for (auto& sink : sinks_) {
-        sink->open(info);
-        spdlog::info("writing {}x{} frames to {}", info.shape.width, info.shape.height,
-                     sink->describe());
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        Slot& slot = slots_[i];
+        current_ = i;
+        try {
+            slot.output.sink->open(info);
+            spdlog::info("writing {}x{} frames to {}", info.shape.width, info.shape.height,
+                         slot.output.sink->describe());
+        } catch (const std::exception& e) {
+            failOutput(slot, e.what());
+        }
     }
 }
 
@@ -90,7 +146,6 @@ std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
 }
 
 void SinkStage::write(const Frame& frame) {
-    if (endRequested_) return;  // drain without writing once a sink said stop
     std::optional<Frame> decoded;
     if (frame.codec != Codec::Raw && needsPixels_) {
         decoded = decodeForSinks(frame);
@@ -102,45 +157,83 @@ void SinkStage::write(const Frame& frame) {
         opened_ = true;
     } else if (frame.shape != lastShape_) {
         // Typically a sender restarted with another --size.
-        spdlog::info("frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw outputs "
-                     "scale them to the first size",
-                     lastShape_.width, lastShape_.height, lastShape_.channels, frame.shape.width,
-                     frame.shape.height, frame.shape.channels);
+        spdlog::info(
+            "frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw outputs "
+            "scale them to the first size",
+            lastShape_.width, lastShape_.height, lastShape_.channels, frame.shape.width,
+            frame.shape.height, frame.shape.channels);
     }
     lastShape_ = frame.shape;
-    for (auto& sink : sinks_) {
-        if (!sink->write(sink->takesJpeg() ? frame : pixels)) endRequested_ = true;
+    for (std::size_t i = 0; i < slots_.size(); ++i) {
+        Slot& slot = slots_[i];
+        if (slot.done) {
+            ++slot.report.refused;
+            continue;
+        }
+        current_ = i;
+        sink::Sink& sink = *slot.output.sink;
+        try {
+            const bool goOn = sink.write(sink.takesJpeg() ? frame : pixels);
+            ++slot.report.written;
+            if (!goOn) {
+                // The window's own log line says why; the other outputs take what is queued.
+                slot.done = true;
+                endRequested_ = true;
+                closeOutput(i);
+            }
+        } catch (const std::exception& e) {
+            ++slot.report.refused;
+            failOutput(slot, e.what());
+        }
     }
     ++written_;
 }
 
-void SinkStage::fail(std::exception_ptr error) {
-    error_ = error;
-    failed_ = true;
-    queue_.close();  // the receive loop sees failed() and stops feeding us
+void SinkStage::failOutput(Slot& slot, const std::string& why) {
+    slot.done = true;
+    slot.report.failed = true;
+    slot.report.error = why;
+    stats_.addError();
+    const bool othersLeft =
+        std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) { return !s.done; });
+    spdlog::error("output {} failed: {}; it gets no more frames{}", slot.report.spec, why,
+                  othersLeft ? ", the other outputs go on" : "");
+    closeOutput(static_cast<std::size_t>(&slot - slots_.data()));
+    if (std::all_of(slots_.begin(), slots_.end(), [](const Slot& s) { return s.report.failed; })) {
+        allFailed_ = true;
+    }
+}
+
+void SinkStage::closeOutput(std::size_t index) noexcept {
+    Slot& slot = slots_[index];
+    if (slot.closed) return;
+    slot.closed = true;
+    current_ = index;
+    try {
+        slot.output.sink->close();
+    } catch (const std::exception& e) {
+        if (slot.report.failed) {
+            // Closing what already failed frees its resources; the first error is the news.
+            spdlog::debug("closing {} after its failure: {}", slot.report.spec, e.what());
+            return;
+        }
+        slot.done = true;
+        slot.report.failed = true;
+        slot.report.error = std::string("finishing it failed: ") + e.what();
+        stats_.addError();
+        spdlog::error("output {} failed: {}", slot.report.spec, slot.report.error);
+    }
 }
 
 void SinkStage::run() {
-    try {
-        while (std::optional<Frame> frame = queue_.pop()) write(*frame);
-    } catch (...) {
-        fail(std::current_exception());
-    }
+    while (std::optional<Frame> frame = queue_.pop()) writeGuarded(*frame);
     closeAll();
 }
 
 void SinkStage::closeAll() noexcept {
     closed_ = true;
     decodeFailures_.flush();
-    for (auto& sink : sinks_) {
-        try {
-            sink->close();
-        } catch (const std::exception& e) {
-            spdlog::error("closing {}: {}", sink->describe(), e.what());
-            if (!error_) error_ = std::current_exception();
-            failed_ = true;
-        }
-    }
+    for (std::size_t i = 0; i < slots_.size(); ++i) closeOutput(i);
 }
 
 }  // namespace ng::pipeline

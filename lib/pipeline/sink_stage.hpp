@@ -2,7 +2,8 @@
 #pragma once
 
 #include <atomic>
-#include <exception>
+#include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,10 +20,26 @@
 
 namespace ng::pipeline {
 
-// Opens the sinks with the first frame, writes every frame to each of them in turn (one
+// How one output fared, for the summary and the exit code. For every output, written +
+// refused is the number of frames that reached the outputs (framesWritten()).
+struct OutputReport {
+    std::string spec;  // the -o value
+    std::string kind;  // window, video, images, y4m, raw, null
+    std::uint64_t written = 0;
+    std::uint64_t refused = 0;  // not taken: it had failed, or the window had been closed
+    bool failed = false;
+    std::string error;  // why it failed; "" when it did not
+};
+
+// Opens the outputs with the first frame, writes every frame to each of them in turn (one
 // stream feeds display and recording alike), and closes them all at the end, whatever the
 // reason: outputs are finalised after a signal or an error too. GUI sinks need all their
 // calls on one thread, which is why opening happens here and not in the caller.
+//
+// An output whose open(), write() or close() throws has failed: the reason is logged and
+// counted in `stats` errors, it is closed and gets no more frames, and the other outputs
+// go on. When every output has failed there is nothing left to write to, and failed()
+// tells the caller to stop receiving.
 //
 // Frames go through `queue` to the sink thread, except when every sink writes instantly
 // (-o null): then deliver() writes them on the caller's thread and no thread is started,
@@ -33,41 +50,56 @@ namespace ng::pipeline {
 // received bytes. A frame that fails to decode is counted in `stats` errors and skipped.
 class SinkStage {
 public:
-    SinkStage(std::vector<std::unique_ptr<sink::Sink>> sinks, BoundedQueue<Frame>& queue,
-              double outputFps, StreamStats& stats);
+    // `stopSignal` (Ctrl-C) is only watched while join() finishes the outputs, to tell
+    // the user that finishing goes on and how to abort it.
+    SinkStage(std::vector<sink::Output> outputs, BoundedQueue<Frame>& queue, double outputFps,
+              StreamStats& stats, const std::atomic<bool>& stopSignal);
     ~SinkStage();
     SinkStage(const SinkStage&) = delete;
     SinkStage& operator=(const SinkStage&) = delete;
 
     // The sender's address, shown by the window; call before delivering the first frame.
     void setPeer(const std::string& peer);
-    // Hands one frame to the sinks (queued, or written at once). False when a sink failed
-    // or the queue was closed: the caller stops delivering.
+    // Hands one frame to the sinks (queued, or written at once). False when every output
+    // failed or the queue was closed: the caller stops delivering.
     bool deliver(Frame frame);
-    // Waits until every queued frame is written and the sinks are closed (idempotent).
+    // Waits until every queued frame is written and the outputs are closed (idempotent).
     void join();
 
     // A sink asked to end the stream (the window's q or Esc, or the window was closed).
     bool endRequested() const { return endRequested_; }
-    // A sink failed; the error is available after join().
-    bool failed() const { return failed_; }
-    std::exception_ptr error() const { return error_; }
+    // Every output has failed.
+    bool failed() const { return allFailed_; }
+    // Frames that reached the outputs (after decoding; not those dropped before).
     std::uint64_t framesWritten() const { return written_; }
+    // After join(): one report per output, in -o order.
+    std::vector<OutputReport> reports() const;
 
 private:
+    struct Slot {
+        sink::Output output;
+        OutputReport report;
+        bool done = false;  // failed or ended: takes no more frames
+        bool closed = false;
+    };
+
     void run();
+    void writeGuarded(const Frame& frame) noexcept;
     void write(const Frame& frame);
     std::optional<Frame> decodeForSinks(const Frame& frame);
-    void fail(std::exception_ptr error);
     void openAll(const Frame& first);
+    void failOutput(Slot& slot, const std::string& why);
+    void closeOutput(std::size_t index) noexcept;
     void closeAll() noexcept;
+    void tellWhileFinishing(std::mutex& mutex, std::condition_variable& finished, bool& done);
 
-    std::vector<std::unique_ptr<sink::Sink>> sinks_;
+    std::vector<Slot> slots_;
     BoundedQueue<Frame>& queue_;
     const double outputFps_;
     StreamStats& stats_;
+    const std::atomic<bool>& stopSignal_;
     const bool writeInline_;
-    const bool needsPixels_;  // some sink cannot take a JPEG frame as it is
+    const bool needsPixels_;                       // some sink cannot take a JPEG frame as it is
     std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
     LimitedWarning decodeFailures_;
     bool opened_ = false;  // these two: only the writing thread
@@ -76,9 +108,9 @@ private:
     std::mutex peerMutex_;
     std::string peer_;
     std::atomic<bool> endRequested_{false};
-    std::atomic<bool> failed_{false};
+    std::atomic<bool> allFailed_{false};
     std::atomic<std::uint64_t> written_{0};
-    std::exception_ptr error_;
+    std::atomic<std::size_t> current_{0};  // the output being written or closed
     std::thread thread_;
 };
 

@@ -7,6 +7,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "core/errors.hpp"
+
 namespace ng::sink {
 
 void FdWriter::writeAll(const void* data, std::size_t size) {
@@ -23,6 +25,14 @@ void FdWriter::writeAll(const void* data, std::size_t size) {
         }
         p += n;
         size -= static_cast<std::size_t>(n);
+    }
+}
+
+void FdWriter::requireNotTerminal() const {
+    if (::isatty(fd_)) {
+        throw UsageError("-o " + output_ +
+                         ": stdout is a terminal; pipe it into a player or encoder, e.g. "
+                         "ngrecv -o - | ffplay -, or redirect it to a file");
     }
 }
 

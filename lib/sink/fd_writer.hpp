@@ -19,6 +19,9 @@ public:
     // or on any other write error.
     void writeAll(const void* data, std::size_t size);
 
+    // Throws UsageError when the fd is a terminal: video bytes there help nobody.
+    void requireNotTerminal() const;
+
     int fd() const { return fd_; }
 
 private:

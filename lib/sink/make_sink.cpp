@@ -3,12 +3,14 @@
 #include <array>
 #include <cctype>
 #include <cstdlib>
+#include <set>
 #include <stdexcept>
 
 #include "core/errors.hpp"
 #include "core/plugin_factory.hpp"
 #include "sink/image_pattern.hpp"
 #include "sink/null_sink.hpp"
+#include "sink/output_folder.hpp"
 #include "sink/raw_sink.hpp"
 #include "sink/sink.hpp"
 #include "sink/sink_plugins.hpp"
@@ -47,19 +49,35 @@ std::unique_ptr<Sink> loadSink(const char* plugin, const char* symbol, const std
 
 }  // namespace
 
-std::unique_ptr<Sink> makeSink(const std::string& spec) {
-    if (spec == "null") return std::make_unique<NullSink>();
-    if (spec == "-") return std::make_unique<Y4mSink>();
-    if (spec == "raw:-") return std::make_unique<RawSink>();
-    if (spec == "window") return loadSink(kWindowPlugin, kCreateWindowSinkSymbol, spec);
-
+std::string outputKind(const std::string& spec) {
+    if (spec == "null" || spec == "window") return spec;
+    if (spec == "-") return "y4m";
+    if (spec == "raw:-") return "raw";
     const std::string ext = lowerExtension(spec);
-    if (ImagePattern::parse(spec) && contains(kImageExtensions, ext)) {
+    if (ImagePattern::parse(spec) && contains(kImageExtensions, ext)) return "images";
+    if (contains(kVideoExtensions, ext)) return "video";
+    return {};
+}
+
+std::unique_ptr<Sink> makeSink(const std::string& spec) {
+    const std::string kind = outputKind(spec);
+    if (kind == "null") return std::make_unique<NullSink>();
+    if (kind == "y4m") return std::make_unique<Y4mSink>();
+    if (kind == "raw") return std::make_unique<RawSink>();
+    if (kind == "window") return loadSink(kWindowPlugin, kCreateWindowSinkSymbol, spec);
+    if (kind == "images") {
+        // A number inside a folder name (run_%03d/x.png) gives a folder per frame: the
+        // image writer reports those one by one.
+        const std::string folder = ImagePattern::parse(spec)->folder();
+        if (!folder.empty()) prepareOutputFolder(spec, folder);
         return loadSink(kImageFilesPlugin, kCreateImageFilesSinkSymbol, spec);
     }
-    if (contains(kVideoExtensions, ext)) {
+    if (kind == "video") {
+        prepareOutputFolder(spec, folderOf(spec));
         return loadSink(kVideoFilePlugin, kCreateVideoFileSinkSymbol, spec);
     }
+
+    const std::string ext = lowerExtension(spec);
     if (contains(kImageExtensions, ext) && spec.find('%') != std::string::npos) {
         throw UsageError("output '" + spec +
                          "': write the frame number as %d or %0Nd (e.g. %06d), exactly once; "
@@ -72,6 +90,39 @@ std::unique_ptr<Sink> makeSink(const std::string& spec) {
                          ext);
     }
     throw UsageError("output '" + spec + "': unknown kind (" + kAcceptedForms + ")");
+}
+
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs) {
+    std::set<std::string> seen;
+    for (const std::string& spec : specs) {
+        if (!seen.insert(spec).second) {
+            throw UsageError("output '" + spec + "' is given twice; give each -o once");
+        }
+    }
+    std::vector<Output> outputs;
+    std::string onStdout;
+    for (const std::string& spec : specs) {
+        Output output{spec, outputKind(spec), makeSink(spec)};
+        if (output.sink->usesStdout()) {
+            if (!onStdout.empty()) {
+                throw UsageError("outputs '" + onStdout + "' and '" + spec +
+                                 "' both write to stdout, which can carry one stream; keep one "
+                                 "of them (or write the other to a file)");
+            }
+            onStdout = spec;
+        }
+        try {
+            output.sink->prepare();
+        } catch (const UsageError&) {
+            throw;
+        } catch (const std::exception& e) {
+            // Plugins throw std::runtime_error (an exception type of ours may not match
+            // across the plugin boundary); at start-up every such failure is a usage error.
+            throw UsageError(e.what());
+        }
+        outputs.push_back(std::move(output));
+    }
+    return outputs;
 }
 
 bool displayAvailable() {

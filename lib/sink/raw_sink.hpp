@@ -21,6 +21,7 @@ public:
     explicit RawSink(int fd = STDOUT_FILENO, std::string output = "raw:-")
         : writer_(fd, std::move(output)) {}
 
+    void prepare() override { writer_.requireNotTerminal(); }
     void open(const StreamInfo& info) override {
         size_ = cv::Size(info.shape.width, info.shape.height);
     }

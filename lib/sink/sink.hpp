@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "core/frame.hpp"
 
@@ -17,12 +18,20 @@ struct StreamInfo {
     std::string peer;  // the sender's address, for window titles ("" if unknown)
 };
 
-// Contract: open() once, before the first write(); write() for every frame, on one thread;
-// close() at the end, also after an error or a signal, and it must finalise the output so
-// every frame written so far is readable. close() is idempotent.
+// Contract: prepare() at start-up, before listening; open() once, before the first write();
+// write() for every frame, on one thread; close() at the end, also after an error or a
+// signal, and it must finalise the output so every frame written so far is readable.
+// close() is idempotent. When write() or close() throws, the output has failed: it gets
+// no more frames and is closed (once more, for its resources) while the other outputs go on.
 class Sink {
 public:
     virtual ~Sink() = default;
+
+    // Checks what can be checked before any frame arrives (a display for a window, a
+    // terminal on stdout), so a run that cannot write ends before it listens. Throws
+    // std::runtime_error naming the output and the fix (makeOutputs() makes it a usage
+    // error).
+    virtual void prepare() {}
 
     // Throws std::runtime_error naming the output and the fix.
     virtual void open(const StreamInfo& info) = 0;
@@ -49,9 +58,24 @@ public:
 };
 
 // Picks the sink for one -o value. Window, video-file and image-file sinks are plugins,
-// loaded only when asked for (see core/plugin_loader.hpp). Throws UsageError for a
-// spelling that names no sink.
+// loaded only when asked for (see core/plugin_loader.hpp). The folder of a file output is
+// created when missing and must be writable. Throws UsageError for a spelling that names
+// no sink or a folder that cannot be written.
 std::unique_ptr<Sink> makeSink(const std::string& spec);
+
+// One output of ngrecv: the -o value as typed, its kind for reports, and its sink.
+struct Output {
+    std::string spec;
+    std::string kind;  // window, video, images, y4m, raw, null
+    std::unique_ptr<Sink> sink;
+};
+
+// The kind makeSink() would pick for `spec` ("" when it names none).
+std::string outputKind(const std::string& spec);
+
+// makeSink() and prepare() for every -o value, and the checks across them: two outputs on
+// stdout (-o - with -o raw:-) or the same output twice is a UsageError.
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs);
 
 // True when an X11 or Wayland display is available (decides the default output).
 bool displayAvailable();

@@ -35,11 +35,6 @@ std::pair<std::int64_t, std::int64_t> y4mRate(double fps) {
 }
 
 void Y4mSink::open(const StreamInfo& info) {
-    if (::isatty(writer_.fd())) {
-        throw std::runtime_error("-o " + output_ +
-                                 ": stdout is a terminal; pipe it into a player or encoder, "
-                                 "e.g. ngrecv -o - | ffplay -");
-    }
     size_ = cv::Size(info.shape.width, info.shape.height);
     planar444_ = size_.width % 2 != 0 || size_.height % 2 != 0;
     const auto [num, den] = y4mRate(info.fps);

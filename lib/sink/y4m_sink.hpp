@@ -26,6 +26,7 @@ public:
     explicit Y4mSink(int fd = STDOUT_FILENO, std::string output = "-")
         : writer_(fd, output), output_(std::move(output)) {}
 
+    void prepare() override { writer_.requireNotTerminal(); }
     void open(const StreamInfo& info) override;
     bool write(const Frame& frame) override;
     void close() override {}

@@ -26,6 +26,11 @@ def stream(workdir, outputs, n=N, source=("-s", "test", "--size", f"{W}x{H}"), s
     ngtest.expect_exit(recv, 0, timeout=30)
     s = ngtest.read_summary(summary)
     assert s["frames"] == n, f"receiver counted {s['frames']} of {n}: {s}"
+    # One report per output, in -o order, each of which took every frame.
+    assert [o["spec"] for o in s["outputs"]] == list(outputs), s
+    for out in s["outputs"]:
+        assert out["written"] == s["frames_written"] == n and out["refused"] == 0, (out, s)
+        assert out["failed"] is False and out["error"] == "", out
     return recv, send, s
 
 
@@ -120,8 +125,7 @@ def check_image_files(workdir):
 
 def check_several_outputs(workdir):
     mkv = os.path.join(workdir, "out.mkv")
-    folder = os.path.join(workdir, "frames")
-    os.makedirs(folder)
+    folder = os.path.join(workdir, "frames")  # made by ngrecv
     _, _, s = stream(workdir, ["null", mkv, os.path.join(folder, "%04d.png")])
     assert ngtest.ffprobe_frame_count(mkv) == N, "mkv frame count"
     assert len(glob.glob(os.path.join(folder, "*.png"))) == N, "png count"

@@ -1,6 +1,8 @@
 """Proves -o window shows the received frame 1:1 on an X display (Xvfb), and that without a display ngrecv only counts."""
+import ctypes
 import os
 import signal
+import time
 
 import numpy as np
 
@@ -114,6 +116,85 @@ def show_and_find(workdir, display):
     assert (s["width"], s["height"]) == (IMG_W, IMG_H), s
 
 
+def press_key(display, key, x, y):
+    """Moves the pointer to (x, y) and types `key` there, through the XTEST extension."""
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+        xtst = ctypes.CDLL("libXtst.so.6")
+    except OSError as e:
+        raise ngtest.Skip(f"no libX11/libXtst to type a key: {e}")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XStringToKeysym.restype = ctypes.c_ulong
+    x11.XStringToKeysym.argtypes = [ctypes.c_char_p]
+    x11.XKeysymToKeycode.restype = ctypes.c_ubyte
+    x11.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+    x11.XSetInputFocus.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_ulong]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    xtst.XTestFakeMotionEvent.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_int,
+                                          ctypes.c_int, ctypes.c_ulong]
+    xtst.XTestFakeKeyEvent.argtypes = [ctypes.c_void_p, ctypes.c_uint, ctypes.c_int,
+                                       ctypes.c_ulong]
+    dpy = x11.XOpenDisplay(display.encode())
+    assert dpy, f"cannot open display {display}"
+    try:
+        xtst.XTestFakeMotionEvent(dpy, -1, x, y, 0)
+        x11.XSetInputFocus(dpy, 1, 1, 0)  # PointerRoot: the window under the pointer types
+        code = x11.XKeysymToKeycode(dpy, x11.XStringToKeysym(key.encode()))
+        xtst.XTestFakeKeyEvent(dpy, code, 1, 0)
+        xtst.XTestFakeKeyEvent(dpy, code, 0, 0)
+        x11.XFlush(dpy)
+    finally:
+        x11.XCloseDisplay(dpy)
+
+
+def check_q_in_window_ends_the_stream(workdir):
+    ngtest.require_tool("ffmpeg")
+    if b"x11grab" not in ngtest.run(["ffmpeg", "-hide_banner", "-devices"], text=False).stdout:
+        raise ngtest.Skip("ffmpeg has no x11grab device")
+    xvfb, display = start_xvfb(workdir)
+    try:
+        quit_with_q(workdir, display)
+    finally:
+        stop_xvfb(xvfb)
+
+
+def quit_with_q(workdir, display):
+    image = distinctive_image()
+    img_path = os.path.join(workdir, "still.png")
+    ngtest.write_png(img_path, image[..., ::-1])
+    video = os.path.join(workdir, "out.mkv")
+    port = ngtest.free_port()
+    summary = os.path.join(workdir, "recv.json")
+    recv = ngtest.ngrecv(["-o", "window", "-o", video, "-a", "127.0.0.1", "-p", port, "-t", "10",
+                          "--summary", summary], workdir, env={"DISPLAY": display})
+    ngtest.wait_listening(recv)
+    send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", "-a", "127.0.0.1", "-p", port,
+                          "-t", "5"], workdir)
+    found = None
+    deadline = time.monotonic() + 12
+    time.sleep(1.5)
+    while time.monotonic() < deadline:
+        found = locate(screenshot(display), image)
+        if found and found[0] < 3:
+            break
+        time.sleep(1)
+    assert found and found[0] < 3, "window not found\n" + recv.describe()
+    _, y, x = found
+    press_key(display, "q", x + IMG_W // 2, y + IMG_H // 2)
+    # q is an explicit request: the stream ends, the video is finished, exit 0.
+    ngtest.expect_exit(recv, 0, timeout=10)
+    send.kill()
+    assert "q pressed in the window" in recv.stderr(), recv.describe()
+    s = ngtest.read_summary(summary)
+    window, mkv = s["outputs"]
+    assert window["spec"] == "window" and not window["failed"] and window["written"] > 0, s
+    assert window["written"] + window["refused"] == s["frames_written"] == s["frames"], s
+    assert mkv["written"] == s["frames"] and not mkv["failed"], s
+    assert ngtest.ffprobe_frame_count(video) == s["frames"], s
+
+
 def check_default_output_without_display(workdir):
     # No DISPLAY: the default output is null, which writes nothing and counts frames.
     cwd = os.path.join(workdir, "cwd")
@@ -128,7 +209,7 @@ def check_default_output_without_display(workdir):
     ngtest.expect_exit(recv, 0)
     s = ngtest.read_summary(summary)
     assert s["frames"] == 25, s
-    assert s["outputs"] == ["null"], s
+    assert [o["spec"] for o in s["outputs"]] == ["null"], s
     assert os.listdir(cwd) == [], f"ngrecv wrote files: {os.listdir(cwd)}"
     assert recv.stdout() == "", f"ngrecv wrote to stdout: {recv.stdout()[:200]!r}"
 

@@ -8,6 +8,7 @@
 #include "sink/image_pattern.hpp"
 #include "sink/null_sink.hpp"
 #include "sink/sink.hpp"
+#include "test_support.hpp"
 
 using ng::sink::ImagePattern;
 using ng::sink::makeSink;
@@ -32,12 +33,16 @@ TEST_SUITE("sink") {
         CHECK(makeSink("-")->describe() == "y4m on stdout");
         CHECK(makeSink("-")->usesStdout());
         CHECK(makeSink("raw:-")->usesStdout());
-        CHECK(makeSink("frames/frame_%06d.png")->describe() == "images frames/frame_%06d.png");
-        CHECK(makeSink("shot%d.JPG")->describe() == "images shot%d.JPG");
-        for (const char* spec : {"a_%03d.jpeg", "a_%03d.bmp", "a_%03d.ppm", "a_%03d.tif",
+        // Image folders are made at once: keep them in a temporary folder.
+        ng::test::TempDir dir("ng_factory_test");
+        const std::string images = dir.path() + "/frames/frame_%06d.png";
+        CHECK(makeSink(images)->describe() == "images " + images);
+        CHECK(makeSink(dir.path() + "/shot%d.JPG")->describe() ==
+              "images " + dir.path() + "/shot%d.JPG");
+        for (const char* name : {"a_%03d.jpeg", "a_%03d.bmp", "a_%03d.ppm", "a_%03d.tif",
                                  "a_%03d.tiff", "a_%03d.webp", "100%%_%04d.png"}) {
-            CAPTURE(spec);
-            CHECK_NOTHROW(makeSink(spec));
+            CAPTURE(name);
+            CHECK_NOTHROW(makeSink(dir.path() + "/" + name));
         }
     }
 
@@ -125,5 +130,25 @@ TEST_SUITE("sink") {
             ::setenv("WAYLAND_DISPLAY", savedW.c_str(), 1);
         else
             ::unsetenv("WAYLAND_DISPLAY");
+    }
+
+    TEST_CASE("makeOutputs: kinds, and outputs that cannot go together") {
+        const auto outputs = ng::sink::makeOutputs({"null", "raw:-"});
+        REQUIRE(outputs.size() == 2);
+        CHECK(outputs[0].spec == "null");
+        CHECK(outputs[0].kind == "null");
+        CHECK(outputs[1].kind == "raw");
+        CHECK(ng::sink::outputKind("x.mkv") == "video");
+        CHECK(ng::sink::outputKind("f_%03d.png") == "images");
+        CHECK(ng::sink::outputKind("-") == "y4m");
+        CHECK(ng::sink::outputKind("x.txt").empty());
+        try {
+            ng::sink::makeOutputs({"-", "null", "raw:-"});
+            FAIL("two outputs on stdout should be a usage error");
+        } catch (const ng::UsageError& e) {
+            CHECK(std::string(e.what()).find("'-' and 'raw:-' both write to stdout") !=
+                  std::string::npos);
+        }
+        CHECK_THROWS_AS(ng::sink::makeOutputs({"null", "null"}), ng::UsageError);
     }
 }

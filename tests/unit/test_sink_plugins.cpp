@@ -1,14 +1,18 @@
-// Tests of the sink plugins' errors: the window without a display, video files in missing
-// folders. (Playing back what they write is covered by test_source_capture.cpp and e2e.)
+// Tests of the sink plugins' errors, checked at start-up: the window without a display,
+// video files in missing folders. (Playing back what they write is covered by
+// test_source_capture.cpp and e2e.)
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
-#include "test_support.hpp"
+#include "core/errors.hpp"
 #include "sink/sink.hpp"
+#include "test_support.hpp"
 
 using ng::test::ScopedEnv;
 
@@ -35,7 +39,9 @@ TEST_SUITE("sink") {
             ScopedEnv x("DISPLAY", nullptr);
             ScopedEnv w("WAYLAND_DISPLAY", nullptr);
             CHECK(openError("window") ==
-                  "cannot open a window: no display (set DISPLAY, or use -o null / -o out.mp4)");
+                  "-o window: no display (set DISPLAY, or use -o null / -o out.mp4)");
+            // makeOutputs() checks it at start-up, as a usage error.
+            CHECK_THROWS_AS(ng::sink::makeOutputs({"window"}), ng::UsageError);
         }
         {
             // Qt would abort the process on a display nobody serves.
@@ -46,8 +52,22 @@ TEST_SUITE("sink") {
         }
     }
 
-    TEST_CASE("video plugin: a missing folder is named at open") {
-        const std::string message = openError("/nonexistent_ng_dir/out.MP4");
-        CHECK(message.find("folder '/nonexistent_ng_dir' does not exist") != std::string::npos);
+    TEST_CASE("video plugin: a missing folder is created at start-up") {
+        ng::test::TempDir dir("ng_video_test");
+        const std::string folder = dir.path() + "/a/b";
+        auto sink = ng::sink::makeSink(folder + "/out.MP4");
+        CHECK(std::filesystem::is_directory(folder));
+    }
+
+    TEST_CASE("video plugin: a folder that is a file is a usage error naming it") {
+        ng::test::TempDir dir("ng_video_test");
+        std::ofstream(dir.path() + "/file").put('x');
+        try {
+            ng::sink::makeSink(dir.path() + "/file/out.mp4");
+            FAIL("makeSink() should have thrown");
+        } catch (const ng::UsageError& e) {
+            CHECK(std::string(e.what()).find("'" + dir.path() + "/file' is a file, not a folder") !=
+                  std::string::npos);
+        }
     }
 }

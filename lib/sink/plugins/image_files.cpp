@@ -76,14 +76,17 @@ public:
             image = converted;
         }
         const std::string path = pattern_.format(next_);
-        bool written = false;
-        std::string why = "disk full, or no permission?";
+        // Encoded in memory and written here: imwrite() does not check fclose(), so the
+        // last buffer of a file on a full disk would be lost without a word.
+        std::vector<std::uint8_t> encoded;
         try {
-            written = cv::imwrite(path, image, params_);
+            if (!cv::imencode(pattern_.extension(), image, encoded, params_)) {
+                throw std::runtime_error("cannot encode image '" + path + "'");
+            }
         } catch (const cv::Exception& e) {
-            why = e.err;
+            throw std::runtime_error("cannot encode image '" + path + "' (" + e.err + ")");
         }
-        if (!written) throw std::runtime_error("cannot write image '" + path + "' (" + why + ")");
+        writeBytes(path, encoded.data(), encoded.size());
         ++next_;
         return true;
     }
@@ -92,14 +95,20 @@ public:
     std::string describe() const override { return "images " + spec_; }
 
 private:
-    static void writeBytes(const std::string& path, const std::uint8_t* bytes,
-                           std::size_t size) {
+    // A file that could not be written whole is removed, so the sequence holds only
+    // complete images.
+    static void writeBytes(const std::string& path, const std::uint8_t* bytes, std::size_t size) {
         std::FILE* file = std::fopen(path.c_str(), "wb");
-        bool written = file && std::fwrite(bytes, 1, size, file) == size;
-        if (file && std::fclose(file) != 0) written = false;
-        if (!written) {
-            throw std::runtime_error("cannot write image '" + path + "' (" +
-                                     std::strerror(errno) + "; disk full, or no permission?)");
+        if (!file) {
+            throw std::runtime_error("cannot create image '" + path + "': " + std::strerror(errno));
+        }
+        int error = 0;
+        if (std::fwrite(bytes, 1, size, file) != size) error = errno != 0 ? errno : EIO;
+        if (std::fclose(file) != 0 && error == 0) error = errno;
+        if (error != 0) {
+            std::remove(path.c_str());
+            throw std::runtime_error("cannot write image '" + path + "': " + std::strerror(error) +
+                                     " (the incomplete file was removed)");
         }
     }
 

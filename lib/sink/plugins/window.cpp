@@ -66,17 +66,21 @@ class WindowSink : public Sink {
 public:
     ~WindowSink() override { close(); }
 
-    void open(const StreamInfo& info) override {
+    // Checked at start-up, and again when the first frame comes (the X server may be gone).
+    void prepare() override {
         if (!displayAvailable()) {
             throw std::runtime_error(
-                "cannot open a window: no display (set DISPLAY, or use -o null / -o out.mp4)");
+                "-o window: no display (set DISPLAY, or use -o null / -o out.mp4)");
         }
         const char* display = std::getenv("DISPLAY");
         if (display && *display && !localXServerReachable(display)) {
-            throw std::runtime_error(std::string("cannot open a window: no X server answers on "
-                                                 "DISPLAY=") +
+            throw std::runtime_error(std::string("-o window: no X server answers on DISPLAY=") +
                                      display + " (set DISPLAY, or use -o null / -o out.mp4)");
         }
+    }
+
+    void open(const StreamInfo& info) override {
+        prepare();
         peer_ = info.peer.empty() ? "sender" : info.peer;
         // GUI_NORMAL: no Qt toolbar or status bar, so the frame fills the window at 1:1.
         cv::namedWindow(kWindowName, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
@@ -90,9 +94,15 @@ public:
         cv::imshow(kWindowName, frameView(frame));
         // waitKey runs the GUI's event loop: without it nothing is drawn.
         const int key = cv::waitKey(1);
-        if (key == 'q' || key == 'Q' || key == kEscape) return false;
-        // The window manager closed the window.
-        if (cv::getWindowProperty(kWindowName, cv::WND_PROP_VISIBLE) < 1) return false;
+        if (key == 'q' || key == 'Q' || key == kEscape) {
+            spdlog::info("{} pressed in the window: the stream ends, other outputs are finished",
+                         key == kEscape ? "Esc" : "q");
+            return false;
+        }
+        if (cv::getWindowProperty(kWindowName, cv::WND_PROP_VISIBLE) < 1) {
+            spdlog::info("the window was closed: the stream ends, other outputs are finished");
+            return false;
+        }
         updateTitle();
         return true;
     }
