@@ -1,12 +1,12 @@
-// FrameReceiver: receives frames zero-copy and gives NetGear_Async's per-frame answers.
+// FrameReceiver: receives frames zero-copy; the pattern's policy sends the answers, if any.
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "transport/channel.hpp"
-#include "transport/ipc_path.hpp"
-#include "transport/zmq_socket.hpp"
+#include "transport/pattern.hpp"
+#include "transport/zmq_channel.hpp"
 
 namespace ng::transport {
 
@@ -26,42 +26,28 @@ std::string peerAddress(const zmq::message_t& part, Protocol protocol) {
 }  // namespace
 
 struct FrameReceiver::Impl {
-    Impl(const ChannelConfig& cfg, const std::atomic<bool>& stopFlag, ReplyProvider provider)
-        : config(cfg),
-          stop(stopFlag),
-          replies(std::move(provider)),
-          socket(detail::openSocket(context, config, detail::Role::Receiver)),
-          endpoint(detail::actualEndpoint(socket, config.endpoint)),
-          receiverId(wire::makeReceiverId()) {
-        ipcFile.arm(config.endpoint);
-    }
+    Impl(const ChannelConfig& config, const std::atomic<bool>& stop, ReplyProvider replies)
+        : channel(config, detail::Role::Receiver, stop),
+          receiverId(wire::makeReceiverId()),
+          policy(channel.pattern().makeReceiver(channel, receiverId, std::move(replies))) {}
 
     std::optional<Received> receive(Millis wait);
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
     FrameShape checkJpeg(ByteView jpeg);
-    void answerFrame(Codec codec);
     Received refuse(Received event, std::string why);
-    [[noreturn]] void refuseModeMismatch();
-    void answer(const wire::Bytes& bytes);
 
-    ChannelConfig config;
-    const std::atomic<bool>& stop;
-    ReplyProvider replies;
+    detail::Channel channel;
+    std::string receiverId;
+    // Declared after the channel and the id it uses, so it is destroyed first.
+    std::unique_ptr<detail::ReceiverPolicy> policy;
     // Reads the headers of JPEG frames; made on the first one.
     std::unique_ptr<codec::JpegDecoder> jpegHeaders;
-    // Destruction runs upwards: the socket closes, the context ends (closing the
-    // listener), and only then can the ipc socket file go.
-    detail::IpcFileRemover ipcFile;
-    zmq::context_t context;
-    zmq::socket_t socket;
-    std::string endpoint;
-    std::string receiverId;
 };
 
 std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     std::vector<zmq::message_t> parts;
-    if (detail::receiveMessage(socket, parts, Deadline::after(wait), &stop) != WaitResult::Ready) {
+    if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
         return std::nullopt;
     }
     return handle(parts);
@@ -69,7 +55,7 @@ std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
 
 Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     Received event;
-    event.peer = peerAddress(parts.front(), config.endpoint.protocol);
+    event.peer = peerAddress(parts.front(), channel.config().endpoint.protocol);
 
     wire::Header header;
     try {
@@ -80,13 +66,11 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     event.senderBiMode = header.biMode;
 
     if (header.terminate) {
-        answer(wire::encodeTerminateAck(receiverId));
+        policy->terminateTaken();
         event.kind = Received::Kind::Terminate;
         return event;
     }
-    if (answersEachFrame(config.pattern) && header.biMode != config.bidirectional) {
-        refuseModeMismatch();
-    }
+    policy->checkMode(header.biMode);
     if (parts.size() != 2) {
         return refuse(std::move(event),
                       fmt::format("a frame message has {} part(s) instead of 2", parts.size()));
@@ -103,13 +87,13 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     try {
         if (header.codec == Codec::Raw) {
             const wire::NdarrayView ndarray =
-                wire::decodeNdarray(detail::viewOf(*payload), config.maxFrameBytes);
+                wire::decodeNdarray(detail::viewOf(*payload), channel.config().maxFrameBytes);
             frame.shape = ndarray.shape;
             frame.pixels = ndarray.pixels;
         } else {
             // Only the header is read here; the pixels are decoded where they are needed.
             const ByteView jpeg =
-                wire::decodeByteArray(detail::viewOf(*payload), config.maxFrameBytes);
+                wire::decodeByteArray(detail::viewOf(*payload), channel.config().maxFrameBytes);
             frame.shape = checkJpeg(jpeg);
             frame.pixels = jpeg.data;
             frame.codec = header.codec;
@@ -121,7 +105,7 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
         return refuse(std::move(event), fmt::format("bad JPEG frame: {}", e.what()));
     }
 
-    answerFrame(header.codec);
+    policy->frameTaken(header.codec);
 
     event.kind = Received::Kind::Frame;
     frame.owner = std::move(payload);  // the pixels live as long as any copy of the frame
@@ -137,73 +121,21 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
 FrameShape FrameReceiver::Impl::checkJpeg(ByteView jpeg) {
     if (!jpegHeaders) jpegHeaders = std::make_unique<codec::JpegDecoder>();
     const FrameShape shape = jpegHeaders->readShape(jpeg);
-    if (shape.bytes() > config.maxFrameBytes) {
+    if (shape.bytes() > channel.config().maxFrameBytes) {
         throw codec::JpegError(fmt::format("a {}x{} picture is over the limit of {} bytes",
-                                           shape.width, shape.height, config.maxFrameBytes));
+                                           shape.width, shape.height,
+                                           channel.config().maxFrameBytes));
     }
     return shape;
 }
 
-// Should the ReplyProvider throw, the sender is answered all the same (a REP socket cannot
-// receive again before it answers) and the error goes on to the caller. A compressed
-// frame's reply says it was understood (only ngsend sends those, and only it reads that).
-void FrameReceiver::Impl::answerFrame(Codec codec) {
-    if (!answersEachFrame(config.pattern)) return;
-    if (!config.bidirectional) {
-        answer(wire::encodePlainAck(receiverId));
-        return;
-    }
-    wire::DataValue value = wire::DataValue::none();
-    if (replies) {
-        try {
-            value = replies();
-        } catch (...) {
-            answer(wire::encodeReply(wire::DataValue::none(), codec));
-            throw;
-        }
-    }
-    answer(wire::encodeReply(value, codec));
-}
-
-// A message we cannot use still gets its answer, or a REQ sender would wait out its
-// timeout (and a REP socket cannot receive again before it answers). The ReplyProvider
-// is not asked: its reply (perhaps the next line of stdin) belongs to a real frame.
 Received FrameReceiver::Impl::refuse(Received event, std::string why) {
-    answer(config.bidirectional ? wire::encodeReply(wire::DataValue::none())
-                                : wire::encodePlainAck(receiverId));
-    spdlog::debug("refused a message from {}: {}", event.peer.empty() ? endpoint : event.peer, why);
+    policy->refused();
+    spdlog::debug("refused a message from {}: {}",
+                  event.peer.empty() ? channel.endpoint() : event.peer, why);
     event.kind = Received::Kind::Invalid;
     event.error = std::move(why);
     return event;
-}
-
-// NetGear_Async raises "Bidirectional Mode is not activate on {client|server} end" here, but
-// names the client (receiver) whenever the receiver has the mode on, which is the end where
-// it is active. We say the same thing in its terms (server = sender, client = receiver) and
-// name the end where the mode is really off.
-void FrameReceiver::Impl::refuseModeMismatch() {
-    // A plain confirmation first, so the sender is not left waiting for an answer.
-    answer(wire::encodePlainAck(receiverId));
-    if (config.bidirectional) {
-        throw ProtocolError(
-            "invalid configuration: bidirectional mode is not active on the sender (server) "
-            "end: it is on here but off at the sender (start ngsend with --bidirectional, or "
-            "drop it here)");
-    }
-    throw ProtocolError(
-        "invalid configuration: bidirectional mode is not active on the receiver (client) "
-        "end: it is on at the sender but off here (start ngrecv with --bidirectional, or drop "
-        "it at the sender)");
-}
-
-void FrameReceiver::Impl::answer(const wire::Bytes& bytes) {
-    if (!answersEachFrame(config.pattern)) return;
-    std::vector<zmq::message_t> message;
-    message.emplace_back(bytes.data(), bytes.size());
-    // REP can always answer at once; PAIR waits while the sender's queue is full.
-    const WaitResult sent =
-        detail::sendMessage(socket, message, Deadline::forTimeout(config.timeout), &stop);
-    if (sent != WaitResult::Ready) spdlog::warn("could not answer the sender at {}", endpoint);
 }
 
 FrameReceiver::FrameReceiver(const ChannelConfig& config, const std::atomic<bool>& stop,
@@ -214,7 +146,7 @@ FrameReceiver::~FrameReceiver() = default;
 
 std::optional<Received> FrameReceiver::receive(Millis wait) { return impl_->receive(wait); }
 
-std::string FrameReceiver::endpoint() const { return impl_->endpoint; }
+std::string FrameReceiver::endpoint() const { return impl_->channel.endpoint(); }
 
 const std::string& FrameReceiver::receiverId() const { return impl_->receiverId; }
 

@@ -34,8 +34,8 @@ PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket)
 }
 
 // Monitoring stops before the reading end closes. libzmq 4.3 ignores a failed send of an
-// event and so leaks the event's address part (ASan saw 102 bytes when a peer went away
-// just as ngsend closed); with the monitor stopped first, no event is sent to a closed reader,
+// event and so leaks the event's address part (ASan saw it when a peer went away just as
+// ngsend closed); with the monitor stopped first, no event is sent to a closed reader,
 // and those already queued are freed with the pipe.
 PeerMonitor::~PeerMonitor() { zmq_socket_monitor(monitored_, nullptr, 0); }
 

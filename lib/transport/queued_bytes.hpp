@@ -16,11 +16,10 @@ std::size_t framesWithin(std::size_t budget, std::size_t frameBytes, std::size_t
 
 // ZeroMQ's high-water mark counts messages, not bytes: 8 queued 1080p frames are 50 MB,
 // more than the CPU's last-level cache, so each frame the kernel copies out comes from
-// memory (measured: a PUSH sender at 1080p 0.76 to 0.90 of the bare ceiling with 8 frames
-// queued, 0.82 to 0.98 with 2). This keeps at most `budget` bytes and `maxFrames` frames
-// queued, counting a frame from its send until libzmq releases its buffer; one frame
-// always fits. Fewer frames queued means fewer buffers in turn, so each is likelier still
-// in cache when the kernel copies it out.
+// memory. This keeps at most `budget` bytes and `maxFrames` frames queued, counting a
+// frame from its send until libzmq releases its buffer; one frame always fits. Fewer frames
+// queued means fewer buffers in turn, so each is likelier still in cache when the kernel
+// copies it out.
 class QueuedBytes {
 public:
     QueuedBytes(std::size_t budget, std::size_t maxFrames);

@@ -1,4 +1,4 @@
-// Internal to transport: socket set-up per pattern and role, and stop-aware bounded waits.
+// Internal to transport: stop-aware bounded waits on a ZeroMQ socket.
 #pragma once
 
 #include <atomic>
@@ -12,9 +12,6 @@
 #include "transport/channel.hpp"
 
 namespace ng::transport::detail {
-
-// Which end of a NetGear_Async pattern a socket plays.
-enum class Role { Sender, Receiver };
 
 // The longest a single wait blocks, so a raised stop flag is noticed within this time.
 inline constexpr Millis kPollSlice{100};
@@ -43,14 +40,6 @@ private:
 };
 
 enum class WaitResult { Ready, Stopped, Expired };
-
-// Creates the socket `role` uses in config.pattern, sets its options and binds or
-// connects. Throws std::runtime_error naming the endpoint and the likely fix.
-zmq::socket_t openSocket(zmq::context_t& context, const ChannelConfig& config, Role role);
-
-// The endpoint as it is really bound (with the port chosen for port 0), or the URL
-// connected to.
-std::string actualEndpoint(zmq::socket_t& socket, const Endpoint& endpoint);
 
 // Sends the parts as one message, waiting for room until the deadline passes or *stop is
 // raised (`stop` may be null: not interruptible). Only the first part waits: once libzmq

@@ -17,6 +17,7 @@
 #include "core/errors.hpp"
 #include "core/frame_pool.hpp"
 #include "transport/channel.hpp"
+#include "transport/pattern.hpp"
 #include "transport/queued_bytes.hpp"
 
 namespace {
@@ -267,6 +268,30 @@ TEST_CASE("endpoint URLs and pattern names") {
     CHECK(std::string(patternName(Pattern::ReqRep)) == "REQ/REP");
     CHECK(std::string(patternName(Pattern::PubSub)) == "PUB/SUB");
     CHECK(std::string(patternName(Pattern::PushPull)) == "PUSH/PULL");
+}
+
+TEST_CASE("each pattern's ends use NetGear_Async's socket types") {
+    using detail::Role;
+    struct Sockets {
+        Pattern pattern;
+        zmq::socket_type sender;
+        zmq::socket_type receiver;
+    };
+    // XPUB is PUB on the wire; it also reports subscriptions to the sender.
+    for (const Sockets& expected : {Sockets{Pattern::Pair, zmq::socket_type::pair,
+                                            zmq::socket_type::pair},
+                                    Sockets{Pattern::ReqRep, zmq::socket_type::req,
+                                            zmq::socket_type::rep},
+                                    Sockets{Pattern::PubSub, zmq::socket_type::xpub,
+                                            zmq::socket_type::sub},
+                                    Sockets{Pattern::PushPull, zmq::socket_type::push,
+                                            zmq::socket_type::pull}}) {
+        const std::string name = patternName(expected.pattern);
+        CAPTURE(name);
+        const detail::PatternRules& rules = detail::patternRules(expected.pattern);
+        CHECK(rules.socketType(Role::Sender) == expected.sender);
+        CHECK(rules.socketType(Role::Receiver) == expected.receiver);
+    }
 }
 
 TEST_CASE("every pattern carries frames pixel-exact, in order, then the end of stream") {

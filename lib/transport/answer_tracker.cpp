@@ -1,0 +1,192 @@
+// AnswerTracker: waits for the receiver's answer to each frame, in order, and survives its loss.
+#include "transport/answer_tracker.hpp"
+
+#include <spdlog/fmt/fmt.h>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+#include <utility>
+
+#include "core/errors.hpp"
+#include "transport/stream_end.hpp"
+#include "transport/zmq_channel.hpp"
+
+namespace ng::transport::detail {
+
+namespace {
+
+// While an answer is late, how often the connection events are read, to learn that the
+// receiver went away.
+constexpr Millis kPeerCheckInterval{100};
+
+}  // namespace
+
+void warnGoingOn(const std::string& endpoint, const Unanswered& lost) {
+    spdlog::warn(
+        "the receiver at {} {}: {} unanswered (lost with it, or kept for the next "
+        "receiver); going on, waiting {} for a receiver",
+        endpoint, lost.cause, lost.frames, lost.waitLimit);
+}
+
+AnswerTracker::AnswerTracker(Channel& channel, AnswerRules& rules)
+    : channel_(channel), rules_(rules) {}
+
+std::optional<wire::Reply> AnswerTracker::awaitOldest() {
+    Wait wait = awaitAnswer(unanswered_.front());
+    switch (wait.outcome) {
+        case Outcome::Answered:
+            unanswered_.pop_front();
+            return std::move(wait.reply);
+        case Outcome::Stopped:
+            return std::nullopt;
+        case Outcome::ReceiverGone:
+        case Outcome::NoReply:
+            giveUp(wait.outcome);
+            return wire::Reply{};
+    }
+    throw std::logic_error("unknown answer outcome");
+}
+
+std::vector<wire::Reply> AnswerTracker::flush() {
+    std::vector<wire::Reply> replies;
+    while (!unanswered_.empty()) {
+        std::optional<wire::Reply> reply = awaitOldest();
+        if (!reply) break;  // stopped
+        replies.push_back(std::move(*reply));
+    }
+    return replies;
+}
+
+// The receiver went away (killed, restarted) or stopped replying: the stream goes on
+// without the answers still due, so a receiver started again gets the next frames.
+void AnswerTracker::giveUp(Outcome why) {
+    if (!unansweredSince_) unansweredSince_ = SteadyClock::now();
+    unansweredFrames_ += unanswered_.size();
+    Unanswered lost;
+    lost.frames = unanswered_.size() == 1
+                      ? fmt::format("frame {}", unanswered_.front())
+                      : fmt::format("frames {}-{}", unanswered_.front(), unanswered_.back());
+    unanswered_.clear();
+    receiverGone_ = false;
+
+    lost.cause = why == Outcome::ReceiverGone
+                     ? "went away"
+                     : fmt::format("gave no reply within {}",
+                                   formatSeconds(rules_.replyRetryInterval().value_or(Millis{0})));
+    const Millis timeout = channel_.config().timeout;
+    lost.waitLimit = timeout.count() == 0 ? std::string("as long as it takes (--timeout 0)")
+                                          : fmt::format("up to {}", formatSeconds(timeout));
+    rules_.goOnWithout(lost);
+}
+
+AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
+    const Millis timeout = channel_.config().timeout;
+    const Deadline giveUpAt =
+        timeout.count() == 0
+            ? Deadline::never()
+            : Deadline::at(unansweredSince_.value_or(SteadyClock::now()) + timeout);
+    const std::optional<Millis> retryInterval = rules_.replyRetryInterval();
+    const Deadline retry = retryInterval ? Deadline::after(*retryInterval) : Deadline::never();
+    std::vector<zmq::message_t> answer;
+    for (;;) {
+        // Once the receiver is known gone, only answers already here are taken.
+        const Deadline slice =
+            receiverGone_ ? Deadline::after(Millis{0})
+                          : giveUpAt.earliest(retry).earliest(Deadline::after(kPeerCheckInterval));
+        switch (channel_.receive(answer, slice)) {
+            case WaitResult::Stopped:
+                return {Outcome::Stopped, {}};
+            case WaitResult::Ready:
+                unansweredSince_.reset();
+                return {Outcome::Answered, decodeAnswer(answer)};
+            case WaitResult::Expired:
+                break;
+        }
+        if (receiverGone_) return {Outcome::ReceiverGone, {}};
+        if (rules_.answersLost(channel_.monitor())) {
+            receiverGone_ = true;  // go round once more for answers sent before it went
+            continue;
+        }
+        if (giveUpAt.passed()) throwNoAnswer(seq);
+        if (retry.passed()) return {Outcome::NoReply, {}};
+    }
+}
+
+void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
+    const ChannelConfig& config = channel_.config();
+    if (channel_.monitor().connectedPeers() == 0) {
+        throw TimeoutError(fmt::format(
+            "no receiver answered at {} within {}: none is connected (is ngrecv running there "
+            "with the same --pattern ({}) and --protocol? --timeout 0 waits forever)",
+            channel_.endpoint(), formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+    }
+    throw TimeoutError(fmt::format(
+        "the receiver at {} did not answer frame {} within {}: is it stalled, or is it not "
+        "ngrecv/NetGear_Async with --pattern {}?",
+        channel_.endpoint(), seq, formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+}
+
+wire::Reply AnswerTracker::decodeAnswer(const std::vector<zmq::message_t>& answer) const {
+    wire::Reply reply = wire::decodeReply(viewOf(answer.front()));
+    if (reply.kind != wire::Reply::Kind::Ndarray) return reply;
+
+    if (answer.size() != 2) {
+        throw ProtocolError(fmt::format(
+            "the receiver answered with a frame in {} part(s) instead of 2", answer.size()));
+    }
+    // Reply carries no pixels: validate the frame and say what it was.
+    const wire::NdarrayView ndarray =
+        wire::decodeNdarray(viewOf(answer[1]), channel_.config().maxFrameBytes);
+    const FrameShape& s = ndarray.shape;
+    reply.data.kind = wire::DataValue::Kind::Other;
+    reply.data.pythonType = "ndarray";
+    // Shaped as on the wire: grayscale is HxW.
+    reply.data.text = s.channels == 1
+                          ? fmt::format("<ndarray {}x{}>", s.height, s.width)
+                          : fmt::format("<ndarray {}x{}x{}>", s.height, s.width, s.channels);
+    return reply;
+}
+
+std::optional<std::string> AnswerTracker::endStream() {
+    EndingBudget budget(channel_.config().timeout, channel_.stop());
+    if (!sendTerminate(channel_, budget)) return std::nullopt;
+    std::optional<std::string> ack = awaitTerminateAck(budget);
+    if (ack || channel_.stop()) return ack;
+    if (unansweredSince_) {
+        // The receiver went away and none answered since: the end of the stream, and any
+        // frames sent meanwhile, reached nobody.
+        throw TimeoutError(fmt::format(
+            "the receiver at {} went away and no receiver answered since: the end of the stream "
+            "reached nobody (was ngrecv stopped, or did it refuse the stream, e.g. "
+            "--bidirectional on one end only?)",
+            channel_.endpoint()));
+    }
+    // The stream has ended whatever happens here, so a missing acknowledgement is only
+    // worth a warning.
+    spdlog::warn("the receiver at {} did not acknowledge the end of the stream",
+                 channel_.endpoint());
+    return std::nullopt;
+}
+
+// nullopt when no acknowledgement came within the budget.
+std::optional<std::string> AnswerTracker::awaitTerminateAck(EndingBudget& budget) {
+    std::vector<zmq::message_t> answer;
+    for (;;) {
+        const WaitResult got = budget.wait([&](const Deadline& d, const std::atomic<bool>* s) {
+            return channel_.receive(answer, d, s);
+        });
+        if (got != WaitResult::Ready) return std::nullopt;
+        try {
+            return wire::decodeTerminateAck(viewOf(answer.front()));
+        } catch (const ProtocolError& e) {
+            // PAIR does not pair answers with requests: the answer to a frame whose wait a
+            // stop request cut short can arrive first. Keep waiting for the acknowledgement.
+            spdlog::debug(
+                "skipped an answer while waiting for the end-of-stream "
+                "acknowledgement: {}",
+                e.what());
+        }
+    }
+}
+
+}  // namespace ng::transport::detail

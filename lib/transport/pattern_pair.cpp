@@ -1,0 +1,75 @@
+// PAIR (pattern 0): one socket each way, a few frames in flight ahead of their answers.
+#include <memory>
+
+#include "transport/answer_tracker.hpp"
+#include "transport/pattern.hpp"
+#include "transport/queued_bytes.hpp"
+
+namespace ng::transport::detail {
+
+namespace {
+
+// The bytes of frames awaiting their answers: 4 frames at VGA and 720p, 2 at 1080p. One
+// frame would be lockstep, a round trip per frame.
+constexpr std::size_t kUnansweredFrameBytes = std::size_t{16} << 20;
+
+// PAIR carries answers on the same socket as frames, so the sender can keep a few frames
+// in flight and read their answers in order, instead of paying a round trip per frame
+// (the receiver, ours or vidgear's, answers each frame as it takes it). Large frames get a
+// smaller window, so the sender's buffers in turn stay in cache.
+class PairSender final : public SenderPolicy, private AnswerRules {
+public:
+    explicit PairSender(Channel& channel) : channel_(channel), answers_(channel, *this) {}
+
+    wire::Reply afterSend(std::uint64_t seq, std::size_t frameBytes) override {
+        answers_.sent(seq);
+        if (answers_.due() < framesWithin(kUnansweredFrameBytes, frameBytes, kFramesInFlight)) {
+            return wire::Reply{};
+        }
+        // The frame went out; a stop may only cut short the wait for an older frame's answer.
+        return answers_.awaitOldest().value_or(wire::Reply{});
+    }
+    std::vector<wire::Reply> flush() override { return answers_.flush(); }
+    std::optional<std::string> terminate() override { return answers_.endStream(); }
+    std::uint64_t unansweredFrames() const override { return answers_.unansweredFrames(); }
+
+private:
+    // Only the timeout gives up on an answer while the receiver stays connected.
+    std::optional<Millis> replyRetryInterval() const override { return std::nullopt; }
+    // PAIR cannot tell which answers a lost connection took with it, so any loss resets the
+    // frames in flight.
+    bool answersLost(PeerMonitor& monitor) const override { return monitor.peerLost(); }
+    // PAIR reconnects by itself and keeps frames sent meanwhile for the next receiver.
+    void goOnWithout(const Unanswered& lost) override { warnGoingOn(channel_.endpoint(), lost); }
+
+    Channel& channel_;
+    AnswerTracker answers_;
+};
+
+class PairRules final : public PatternRules {
+public:
+    zmq::socket_type socketType(Role /*role*/) const override { return zmq::socket_type::pair; }
+    void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
+                          Role role) const override {
+        if (role == Role::Receiver) boundReceiveQueue(socket, config);
+    }
+    // The sender learns from connection events that its receiver went away.
+    bool watchesPeers(Role role) const override { return role == Role::Sender; }
+
+    std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
+        return std::make_unique<PairSender>(channel);
+    }
+    std::unique_ptr<ReceiverPolicy> makeReceiver(Channel& channel, const std::string& receiverId,
+                                                 ReplyProvider replies) const override {
+        return makeAnsweringReceiver(channel, receiverId, std::move(replies));
+    }
+};
+
+}  // namespace
+
+const PatternRules& pairRules() {
+    static const PairRules rules;
+    return rules;
+}
+
+}  // namespace ng::transport::detail
