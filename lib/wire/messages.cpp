@@ -122,7 +122,7 @@ Codec readCodec(const msgpack::object& value) {
     return Codec::Jpeg;
 }
 
-// Any positive, finite number: msgpack senders may pack a whole rate as an int.
+// Any positive, finite number: msgpack-c (and so ngsend) packs a whole rate as an int.
 double readNominalFps(const msgpack::object& value) {
     double fps = 0;
     if (value.type == msgpack::type::FLOAT32 || value.type == msgpack::type::FLOAT64) {

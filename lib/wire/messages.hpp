@@ -43,7 +43,7 @@ struct Header {
     // Absent means raw pixels. Jpeg: part 2 is a 1-D uint8 array holding a JPEG stream.
     Codec codec = Codec::Raw;
     // The rate the sender paces its frames at (frames per second, > 0); absent when it
-    // sends unpaced. Lets a recording keep real time (docs/protocol.md, 3.5).
+    // sends unpaced. Lets a recording keep real time (docs/protocol.md, 3.2).
     std::optional<double> nominalFps;
 };
 
