@@ -83,9 +83,10 @@ void Y4mSink::close() {
     if (closed_) return;
     closed_ = true;
     if (clock_.repeated() + clock_.dropped() == 0) return;
-    spdlog::info("-o {}: kept real time at a constant rate: {} frames repeated to fill gaps, {} "
-                 "dropped (they came faster than the rate)",
-                 output_, clock_.repeated(), clock_.dropped());
+    spdlog::info(
+        "-o {}: kept real time at a constant rate: {} frames repeated to fill gaps, {} "
+        "dropped (they came faster than the rate)",
+        output_, clock_.repeated(), clock_.dropped());
 }
 
 }  // namespace ng::sink

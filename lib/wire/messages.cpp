@@ -258,10 +258,10 @@ Header decodeHeader(ByteView bytes) {
     const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kHeaderWhat);
     const msgpack::object& root = handle.get();
     detail::requireMap(root, kHeaderWhat);
-    const auto fields = detail::mapFields<7>(root,
-                                             {kTerminateKey, kBiModeKey, kDataKey, kSeqKey,
-                                              kCaptureTimeKey, kCodecKey, kNominalFpsKey},
-                                             kHeaderWhat);
+    const auto fields = detail::mapFields<7>(
+        root,
+        {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey, kCodecKey, kNominalFpsKey},
+        kHeaderWhat);
 
     if (!fields[0]) detail::throwMissing(kHeaderWhat, kTerminateKey);
     Header header;

@@ -1,4 +1,4 @@
-// Video-file plugin: -o out.mp4 / .mkv / .mov / .avi, encoded and written through FFmpeg's libraries.
+// Video-file plugin: -o out.mp4 / .mkv / .mov / .avi, through FFmpeg's libraries.
 #include <spdlog/spdlog.h>
 #include <sys/stat.h>
 
@@ -126,8 +126,8 @@ public:
         }
         quietenFfmpeg();
         size_ = cv::Size(info.shape.width, info.shape.height);
-        fps_ = std::isfinite(info.fps) && info.fps > 0 && info.fps <= kMaxFps ? info.fps
-                                                                              : kDefaultFps;
+        fps_ =
+            std::isfinite(info.fps) && info.fps > 0 && info.fps <= kMaxFps ? info.fps : kDefaultFps;
         const std::string ext = lowerExtension(path_);
         constantRate_ = ext == ".avi";
         realTime_ = info.realTime;
@@ -166,8 +166,8 @@ public:
             return true;
         }
         const std::int64_t us = timeline_.timeUs(frame.captureTimeUs);
-        const std::int64_t pts = std::max(
-            nextPts_, av_rescale_q(us, AVRational{1, 1'000'000}, encoder_->time_base));
+        const std::int64_t pts =
+            std::max(nextPts_, av_rescale_q(us, AVRational{1, 1'000'000}, encoder_->time_base));
         encode(pts);
         nextPts_ = pts + 1;
         return true;
@@ -188,9 +188,10 @@ public:
             if (rc < 0 && !failed_ && failure.empty()) failure = errorMessage(rc, "closing");
         }
         if (constantRate_ && clock_.repeated() + clock_.dropped() > 0) {
-            spdlog::info("video {}: kept real time at {:g} fps: {} frames repeated to fill "
-                         "gaps, {} dropped (they came faster than the rate)",
-                         path_, fps_, clock_.repeated(), clock_.dropped());
+            spdlog::info(
+                "video {}: kept real time at {:g} fps: {} frames repeated to fill "
+                "gaps, {} dropped (they came faster than the rate)",
+                path_, fps_, clock_.repeated(), clock_.dropped());
         }
         scaler_.reset();
         picture_.reset();
@@ -227,9 +228,9 @@ private:
             encoder_.reset();
             tried += (tried.empty() ? "" : ", ") + name + " (" + errorText(rc) + ")";
         }
-        throw std::runtime_error("cannot write video '" + path_ + "': FFmpeg could open none of "
-                                 "the encoders " + tried + " at " + std::to_string(size_.width) +
-                                 "x" + std::to_string(size_.height) + " (or try -o out.avi)");
+        const std::string size = std::to_string(size_.width) + "x" + std::to_string(size_.height);
+        throw std::runtime_error("cannot write video '" + path_ + "': FFmpeg could open none of " +
+                                 "the encoders " + tried + " at " + size + " (or try -o out.avi)");
     }
 
     int openEncoder(const AVCodec& codec) {
