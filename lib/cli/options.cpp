@@ -307,9 +307,9 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
                                     "Bidirectional mode: each stdin line is the next reply");
     reply->excludes(replyStdin);
     app.add_option("--output-fps", out.outputFps,
-                   "Frame rate recorded in video files and y4m output")
-        ->check(CLI::PositiveNumber)
-        ->capture_default_str();
+                   "Write every frame once at this rate (time-lapse, slow motion) [default: "
+                   "the sender's rate, in real time]")
+        ->check(CLI::PositiveNumber);
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);

@@ -53,7 +53,7 @@ struct RecvOptions {
     std::string reply;
     bool hasReply = false;
     bool replyStdin = false;
-    double outputFps = 30;  // frame rate written into video files and y4m output
+    double outputFps = 0;  // --output-fps; 0 = not given: the sender's rate, in real time
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

@@ -47,6 +47,7 @@ void copyAccounting(const Frame& from, Frame& to) {
     to.seq = from.seq;
     to.captureTimeUs = from.captureTimeUs;
     to.data = from.data;
+    to.nominalFps = from.nominalFps;
 }
 
 }  // namespace

@@ -54,6 +54,7 @@ struct Frame {
     std::uint64_t seq = 0;            // index assigned by the sender, from 0
     std::int64_t captureTimeUs = 0;   // wall clock (µs since the Unix epoch) at capture
     std::string data;                 // NetGear_Async header "data" as text ("" when none)
+    double nominalFps = 0;            // the sender's pace, stream-wide; 0 = unpaced or unknown
 
     std::size_t bytes() const { return shape.bytes(); }
     // The bytes at `pixels`: what travels on the wire.

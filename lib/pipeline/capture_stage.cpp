@@ -17,6 +17,7 @@ CaptureStage::CaptureStage(source::Source& source, BoundedQueue<Frame>& queue, d
     : source_(source),
       queue_(queue),
       maxFrames_(maxFrames > 0 ? static_cast<std::uint64_t>(maxFrames) : 0),
+      nominalFps_(fps > 0 ? fps : 0),
       onCallersThread_(fps <= 0 && source.neverWaits()) {
     if (!onCallersThread_) thread_ = std::thread([this, fps] { run(fps); });
 }
@@ -61,6 +62,7 @@ std::optional<Frame> CaptureStage::captureOne() {
     }
     frame->seq = seq_++;
     if (frame->captureTimeUs == 0) frame->captureTimeUs = wallClockMicros();
+    frame->nominalFps = nominalFps_;
     return frame;
 }
 

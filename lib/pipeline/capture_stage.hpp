@@ -52,6 +52,7 @@ private:
     source::Source& source_;
     BoundedQueue<Frame>& queue_;
     const std::uint64_t maxFrames_;
+    const double nominalFps_;  // the pace, stamped on every frame; 0 = unpaced
     const bool onCallersThread_;
     std::uint64_t seq_ = 0;  // these two: only the capturing thread
     bool sourceDone_ = false;

@@ -116,7 +116,10 @@ std::vector<OutputReport> SinkStage::reports() const {
 void SinkStage::openAll(const Frame& first) {
     sink::StreamInfo info;
     info.shape = first.shape;
-    info.fps = outputFps_;
+    // --output-fps wins; else the sender's pace, kept in real time; else one frame per slot.
+    info.realTime = outputFps_ <= 0 && first.nominalFps > 0 && first.captureTimeUs != 0;
+    if (outputFps_ > 0) info.fps = outputFps_;
+    if (info.realTime) info.fps = first.nominalFps;
     {
         std::lock_guard<std::mutex> lock(peerMutex_);
         info.peer = peer_;

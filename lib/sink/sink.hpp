@@ -14,7 +14,10 @@ struct StreamInfo {
     // Of the first frame. Video-file, y4m and raw outputs scale later frames of another
     // size (and channel count) to it; image files and the window show each frame as it is.
     FrameShape shape;
-    double fps = 30;   // best guess of the stream's rate (for file containers)
+    double fps = 30;   // the rate of video files and y4m: --output-fps, the sender's, or 30
+    // True when `fps` is the sender's own pace (no --output-fps) and frames carry capture
+    // times: files then keep real time (sink/frame_timing.hpp). False: every frame once.
+    bool realTime = false;
     std::string peer;  // the sender's address, for window titles ("" if unknown)
 };
 

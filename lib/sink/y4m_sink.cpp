@@ -47,20 +47,41 @@ void Y4mSink::open(const StreamInfo& info) {
                      size_.height);
     }
     writer_.writeAll(header.data(), header.size());
+    clock_ = ConstantRateClock(static_cast<double>(num) / static_cast<double>(den), info.realTime);
 }
 
 bool Y4mSink::write(const Frame& frame) {
+    const ConstantRateClock::Placement placement = clock_.place(frame.captureTimeUs);
+    if (!placement.write) return true;
+    for (std::uint64_t i = 0; i < placement.repeatPrevious; ++i) writePicture();
     const cv::Mat bgr = converter_.convert(frame, size_);
-    writer_.writeAll(kFrameTag, sizeof kFrameTag - 1);
     if (!planar444_) {
         cv::cvtColor(bgr, yuv_, cv::COLOR_BGR2YUV_I420);
-        writer_.writeAll(yuv_.data, yuv_.total() * yuv_.elemSize());
-        return true;
+    } else {
+        cv::transform(bgr, yuv_, kBgrToYCbCr);
+        cv::split(yuv_, planes_);
     }
-    cv::transform(bgr, yuv_, kBgrToYCbCr);
-    cv::split(yuv_, planes_);
-    for (const cv::Mat& plane : planes_) writer_.writeAll(plane.data, plane.total());
+    writePicture();
     return true;
+}
+
+void Y4mSink::writePicture() {
+    writer_.writeAll(kFrameTag, sizeof kFrameTag - 1);
+    if (!planar444_) {
+        writer_.writeAll(yuv_.data, yuv_.total() * yuv_.elemSize());
+        return;
+    }
+    for (const cv::Mat& plane : planes_) writer_.writeAll(plane.data, plane.total());
+}
+
+void Y4mSink::close() {
+    if (closed_) return;
+    closed_ = true;
+    if (clock_.repeated() + clock_.dropped() == 0) return;
+    spdlog::info(
+        "-o {}: kept real time at a constant rate: {} frames repeated to fill gaps, {} "
+        "dropped (they came faster than the rate)",
+        output_, clock_.repeated(), clock_.dropped());
 }
 
 }  // namespace ng::sink

@@ -10,6 +10,7 @@
 
 #include "sink/bgr_converter.hpp"
 #include "sink/fd_writer.hpp"
+#include "sink/frame_timing.hpp"
 #include "sink/sink.hpp"
 
 namespace ng::sink {
@@ -20,6 +21,8 @@ namespace ng::sink {
 // Chroma: C420jpeg (I420) when width and height are even. I420 cannot hold an odd size, so
 // odd sizes use C444 (full-resolution planes) rather than cropping or scaling the picture;
 // ffmpeg and ffplay read both. Frames of another size are scaled to the first frame's.
+// y4m has one constant rate: in real time (StreamInfo::realTime) frames are repeated or
+// dropped to keep it (ConstantRateClock), so the video lasts as long as the stream did.
 class Y4mSink : public Sink {
 public:
     // Writes to `fd` (borrowed; tests pass a temporary file), default stdout.
@@ -29,16 +32,20 @@ public:
     void prepare() override { writer_.requireNotTerminal(); }
     void open(const StreamInfo& info) override;
     bool write(const Frame& frame) override;
-    void close() override {}
+    void close() override;
     bool usesStdout() const override { return writer_.fd() == STDOUT_FILENO; }
     std::string describe() const override { return "y4m on stdout"; }
 
 private:
+    void writePicture();  // "FRAME" and the planes of the last converted frame
+
     FdWriter writer_;
     std::string output_;
     cv::Size size_;
     bool planar444_ = false;
     BgrConverter converter_;
+    ConstantRateClock clock_{30, false};
+    bool closed_ = false;
     cv::Mat yuv_;
     cv::Mat planes_[3];
 };

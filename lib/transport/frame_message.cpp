@@ -62,6 +62,7 @@ std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataVal
     header.seq = frame.seq;
     header.captureTimeUs = frame.captureTimeUs;
     header.codec = frame.codec;
+    if (frame.nominalFps > 0) header.nominalFps = frame.nominalFps;
     std::vector<zmq::message_t> message;
     message.push_back(messageOf(wire::encodeFrameHeader(header)));
     message.push_back(pixelPart(frame, queued));

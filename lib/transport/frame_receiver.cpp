@@ -113,6 +113,7 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     // needs numbering counts frames itself.
     frame.seq = header.seq.value_or(0);
     frame.captureTimeUs = header.captureTimeUs.value_or(0);
+    frame.nominalFps = header.nominalFps.value_or(0);
     frame.data = header.data.text;
     return event;
 }

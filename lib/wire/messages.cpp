@@ -1,6 +1,7 @@
 // NetGear_Async headers, replies and acknowledgements: encoders, decoders and receiver IDs.
 #include "wire/messages.hpp"
 
+#include <cmath>
 #include <random>
 #include <string_view>
 
@@ -121,6 +122,22 @@ Codec readCodec(const msgpack::object& value) {
     return Codec::Jpeg;
 }
 
+// Any positive, finite number: msgpack-c (and so ngsend) packs a whole rate as an int.
+double readNominalFps(const msgpack::object& value) {
+    double fps = 0;
+    if (value.type == msgpack::type::FLOAT32 || value.type == msgpack::type::FLOAT64) {
+        fps = value.via.f64;
+    } else if (value.type == msgpack::type::POSITIVE_INTEGER) {
+        fps = static_cast<double>(value.via.u64);
+    }
+    if (!(std::isfinite(fps) && fps > 0)) {
+        detail::throwProtocol(kHeaderWhat, std::string("'") + kNominalFpsKey + "' is " +
+                                               detail::render(value) +
+                                               ", expected a positive number");
+    }
+    return fps;
+}
+
 bool hasTextKey(const msgpack::object& map, std::string_view name) {
     for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
         std::string_view key;
@@ -163,7 +180,7 @@ Bytes encodeFrameHeader(const Header& header) {
     // exactly what vidgear sends.
     const bool compressed = header.codec != Codec::Raw;
     packer.pack_map(3 + (header.seq ? 1 : 0) + (header.captureTimeUs ? 1 : 0) +
-                    (compressed ? 1 : 0));
+                    (compressed ? 1 : 0) + (header.nominalFps ? 1 : 0));
     detail::packStr(packer, kTerminateKey);
     packer.pack(header.terminate);
     detail::packStr(packer, kBiModeKey);
@@ -181,6 +198,11 @@ Bytes encodeFrameHeader(const Header& header) {
     if (compressed) {
         detail::packStr(packer, kCodecKey);
         detail::packStr(packer, kJpegCodecName);
+    }
+    // Last, so that every earlier key keeps the bytes it had before this one existed.
+    if (header.nominalFps) {
+        detail::packStr(packer, kNominalFpsKey);
+        packer.pack_double(*header.nominalFps);
     }
     return out;
 }
@@ -236,8 +258,9 @@ Header decodeHeader(ByteView bytes) {
     const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kHeaderWhat);
     const msgpack::object& root = handle.get();
     detail::requireMap(root, kHeaderWhat);
-    const auto fields = detail::mapFields<6>(
-        root, {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey, kCodecKey},
+    const auto fields = detail::mapFields<7>(
+        root,
+        {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey, kCodecKey, kNominalFpsKey},
         kHeaderWhat);
 
     if (!fields[0]) detail::throwMissing(kHeaderWhat, kTerminateKey);
@@ -249,6 +272,7 @@ Header decodeHeader(ByteView bytes) {
     if (fields[3]) header.seq = readSeq(*fields[3]);
     if (fields[4]) header.captureTimeUs = readCaptureTime(*fields[4]);
     if (fields[5]) header.codec = readCodec(*fields[5]);
+    if (fields[6]) header.nominalFps = readNominalFps(*fields[6]);
     return header;
 }
 

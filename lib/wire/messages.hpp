@@ -42,12 +42,16 @@ struct Header {
     std::optional<std::int64_t> captureTimeUs;
     // Absent means raw pixels. Jpeg: part 2 is a 1-D uint8 array holding a JPEG stream.
     Codec codec = Codec::Raw;
+    // The rate the sender paces its frames at (frames per second, > 0); absent when it
+    // sends unpaced. Lets a recording keep real time (docs/protocol.md, 3.2).
+    std::optional<double> nominalFps;
 };
 
 // Map keys of our header extensions.
 inline constexpr const char* kSeqKey = "ng_seq";
 inline constexpr const char* kCaptureTimeKey = "ng_capture_us";
 inline constexpr const char* kCodecKey = "ng_codec";
+inline constexpr const char* kNominalFpsKey = "ng_fps";
 // Its only value so far (docs/protocol.md, 3.4).
 inline constexpr const char* kJpegCodecName = "jpeg";
 

@@ -119,6 +119,44 @@ TEST_SUITE("sink") {
         CHECK(static_cast<std::uint8_t>(out[header.size() + 6 + 24]) == 128);
     }
 
+    TEST_CASE("y4m: in real time, gaps repeat the previous frame and early frames are dropped") {
+        TempFile file;
+        ng::sink::Y4mSink sink(file.fd());
+        const ng::FrameShape shape{2, 2, 3};
+        ng::sink::StreamInfo info;
+        info.shape = shape;
+        info.fps = 10;
+        info.realTime = true;
+        sink.open(info);
+        // Capture times in ms: 0, 100, then 400 (two slots lost), 430 (the 400 ms slot is
+        // taken: dropped), 510 (nearest slot 500).
+        const std::int64_t start = 1'700'000'000'000'000;
+        const int times[] = {0, 100, 400, 430, 510};
+        std::vector<std::vector<std::uint8_t>> pictures;
+        for (int i = 0; i < 5; ++i) {
+            pictures.push_back(solid(shape, static_cast<std::uint8_t>(40 * i), 0, 0));
+            ng::Frame frame = frameOver(pictures.back(), shape);
+            frame.captureTimeUs = start + times[i] * 1000;
+            CHECK(sink.write(frame));
+        }
+        sink.close();
+
+        const std::string header = "YUV4MPEG2 W2 H2 F10:1 Ip A1:1 C420jpeg\n";
+        const std::size_t frameBytes = 6 + 4 + 2;
+        const std::string out = file.contents();
+        REQUIRE(out.size() == header.size() + 6 * frameBytes);  // slots 0 to 5
+        // Which frame each slot shows, told apart by its blue (so its luma).
+        const int shown[] = {0, 1, 1, 1, 2, 4};
+        for (int slot = 0; slot < 6; ++slot) {
+            cv::Mat reference;
+            cv::cvtColor(cv::Mat(2, 2, CV_8UC3, pictures[shown[slot]].data()), reference,
+                         cv::COLOR_BGR2YUV_I420);
+            INFO("slot " << slot);
+            CHECK(std::memcmp(out.data() + header.size() + slot * frameBytes + 6, reference.data,
+                              reference.total()) == 0);
+        }
+    }
+
     TEST_CASE("y4m: odd sizes are written as 4:4:4 with the same colours") {
         TempFile file;
         ng::sink::Y4mSink sink(file.fd());

@@ -247,6 +247,39 @@ TEST_CASE("wire: header extensions follow vidgear's three keys") {
     CHECK(ng::wire::encodeFrameHeader(header) == loadFixture("header_ext_wide"));
 }
 
+TEST_CASE("wire: ng_fps comes last and leaves every other key's bytes as they were") {
+    Header header;
+    header.data = DataValue::fromText("hi");
+    header.seq = 7;
+    header.captureTimeUs = 1700000000123456;
+    header.codec = ng::Codec::Jpeg;
+    const Bytes without = ng::wire::encodeFrameHeader(header);
+    header.nominalFps = 25.0;
+    const Bytes with = ng::wire::encodeFrameHeader(header);
+    // The map grows by one entry: "ng_fps" (fixstr 6) and 25, which msgpack-c packs as an
+    // int because it is whole (29.97 goes as a float 64).
+    const Bytes entry = {0xa6, 'n', 'g', '_', 'f', 'p', 's', 0x19};
+    REQUIRE(with.size() == without.size() + entry.size());
+    CHECK(with[0] == without[0] + 1);
+    CHECK(Bytes(with.begin() + 1, with.begin() + static_cast<long>(without.size())) ==
+          Bytes(without.begin() + 1, without.end()));
+    CHECK(Bytes(with.end() - static_cast<long>(entry.size()), with.end()) == entry);
+
+    const Header back = ng::wire::decodeHeader(view(with));
+    CHECK(back.nominalFps == std::optional<double>(25.0));
+    CHECK(back.seq == header.seq);
+    CHECK(back.codec == ng::Codec::Jpeg);
+    header.nominalFps = 30000.0 / 1001.0;
+    const Bytes ntsc = ng::wire::encodeFrameHeader(header);
+    CHECK(ntsc[ntsc.size() - 9] == 0xcb);
+    CHECK(ng::wire::decodeHeader(view(ntsc)).nominalFps == header.nominalFps);
+    // Without ng_fps (vidgear, or ngsend --fps 0) there is no rate.
+    CHECK_FALSE(ng::wire::decodeHeader(view(without)).nominalFps.has_value());
+    // A msgpack sender may pack a whole rate as an int.
+    CHECK(ng::wire::decodeHeader(view(headerMap({{str("ng_fps"), integer(30)}}))).nominalFps ==
+          std::optional<double>(30.0));
+}
+
 TEST_CASE("wire: ndarray maps match msgpack-numpy's bytes") {
     for (const auto& fixture : kFrameFixtures) {
         INFO(fixture.name);
@@ -676,6 +709,10 @@ TEST_CASE("wire: decodeHeader refuses hostile headers with a reason") {
          "'ng_capture_us' is 9223372036854775808, expected a 64-bit int"},
         {"ng_capture_us float", headerMap({{str("ng_capture_us"), real(1.5)}}),
          "'ng_capture_us' is 1.5"},
+        {"ng_fps zero", headerMap({{str("ng_fps"), real(0.0)}}),
+         "'ng_fps' is 0.0, expected a positive number"},
+        {"ng_fps negative", headerMap({{str("ng_fps"), integer(-25)}}), "'ng_fps' is -25"},
+        {"ng_fps str", headerMap({{str("ng_fps"), str("25")}}), "'ng_fps' is '25'"},
         {"duplicate data", headerMap({{bin("data"), str("again")}}),
          "header map: duplicate key 'data'"},
         {"float key", headerMap({{real(1.0), nil()}}), "a key of type float"},
