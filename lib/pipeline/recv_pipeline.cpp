@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
 #include "core/frame_allocations.hpp"
@@ -130,7 +131,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             result.lastShape = frame.shape;
             if (!frame.data.empty()) {
                 std::FILE* out = dataToStderr ? stderr : stdout;
-                std::fprintf(out, "%s\n", frame.data.c_str());
+                std::fprintf(out, "%s\n", cli::oneLine(frame.data).c_str());
                 std::fflush(out);
             }
             if (first) {
