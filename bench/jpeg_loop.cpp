@@ -3,6 +3,7 @@
 // and with OpenCV's imencode/imdecode, and prints frames/s of each as one JSON object.
 //
 // usage: jpeg_loop WIDTH HEIGHT QUALITY FRAMES
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -62,6 +63,28 @@ int main(int argc, char** argv) {
     const bool fastApplies = quality < ng::codec::kAlwaysAccurateQuality;
     const Loop fast = fastApplies ? turboJpeg(true) : accurate;
 
+    // --jpeg-fast against the default, encoding in alternating short rounds and keeping
+    // each one's best, so that load from other processes hits both alike.
+    double fastEncodeRatio = 1;
+    if (fastApplies) {
+        ng::codec::JpegSettings settings;
+        settings.quality = quality;
+        ng::codec::JpegEncoder accurateEncoder(settings);
+        settings.fast = true;
+        ng::codec::JpegEncoder fastEncoder(settings);
+        constexpr int kRounds = 10;
+        const int perRound = std::max(1, frames / kRounds);
+        double bestAccurate = 0, bestFast = 0;
+        for (int round = 0; round < kRounds; ++round) {
+            bestAccurate = std::max(bestAccurate, framesPerSecond(perRound, [&] {
+                                        accurateEncoder.encode(raw);
+                                    }));
+            bestFast = std::max(bestFast,
+                                framesPerSecond(perRound, [&] { fastEncoder.encode(raw); }));
+        }
+        fastEncodeRatio = bestFast / bestAccurate;
+    }
+
     // OpenCV, the same settings (4:2:0 is its default too).
     const cv::Mat mat(height, width, CV_8UC3, pixels->data());
     const std::vector<int> params = {cv::IMWRITE_JPEG_QUALITY, quality};
@@ -75,9 +98,10 @@ int main(int argc, char** argv) {
 
     std::printf(
         "{\"turbojpeg\": {\"encode_fps\": %.1f, \"decode_fps\": %.1f, \"bytes\": %zu}, "
-        "\"turbojpeg_fast\": {\"encode_fps\": %.1f, \"decode_fps\": %.1f, \"bytes\": %zu}, "
+        "\"turbojpeg_fast\": {\"encode_fps\": %.1f, \"decode_fps\": %.1f, \"bytes\": %zu, "
+        "\"encode_ratio\": %.2f}, "
         "\"opencv\": {\"encode_fps\": %.1f, \"decode_fps\": %.1f, \"bytes\": %zu}}\n",
         accurate.encodeFps, accurate.decodeFps, accurate.bytes, fast.encodeFps, fast.decodeFps,
-        fast.bytes, cvEncode, cvDecode, encoded.size());
+        fast.bytes, fastEncodeRatio, cvEncode, cvDecode, encoded.size());
     return 0;
 }

@@ -302,7 +302,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                         ->check(CLI::Range(1, 100))
                         ->capture_default_str();
     auto* fast = app.add_flag("--jpeg-fast", out.jpeg.fast,
-                              "JPEG: the fast integer DCT (quicker, slightly less exact)");
+                              "JPEG: the fast integer DCT, slightly less exact; quicker only where "
+                              "the CPU lacks AVX2 (e.g. ARM), which speeds up the accurate one");
     auto* chroma = app.add_option("--jpeg-subsampling", subsampling,
                                   "JPEG chroma subsampling: 444, 422 or 420")
                        ->check(CLI::IsMember({"444", "422", "420"}))

@@ -26,8 +26,9 @@ inline constexpr int kAlwaysAccurateQuality = 96;
 struct JpegSettings {
     int quality = 90;  // 1..100
     Subsampling subsampling = Subsampling::S420;
-    // The fast integer DCT: quicker, slightly less exact. Off, the encoder uses the
-    // accurate one (TurboJPEG's own default below kAlwaysAccurateQuality is the fast one).
+    // The fast integer DCT: slightly less exact, and quicker only on CPUs without AVX2,
+    // for which libjpeg-turbo has code for the accurate DCT alone. Off, the encoder uses
+    // the accurate one (TurboJPEG's own default below kAlwaysAccurateQuality is the fast one).
     bool fast = false;
 };
 
