@@ -63,8 +63,7 @@ void checkConfigFile(const std::string& path, const std::vector<std::string>& ke
     if (!in) return;  // CLI11 reports a file it cannot open, naming it
     int lineNumber = 0;
     const auto fail = [&](const std::string& what) {
-        throw UsageError("--config " + path + " line " + std::to_string(lineNumber) + ": " +
-                         what);
+        throw UsageError("--config " + path + " line " + std::to_string(lineNumber) + ": " + what);
     };
     const auto known = [&](const std::string& key) {
         return std::find(keys.begin(), keys.end(), key) != keys.end();

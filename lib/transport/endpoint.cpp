@@ -39,11 +39,11 @@ std::string resolveHost(const std::string& host, std::string& why) {
         }
         std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> owner(found, freeaddrinfo);
         char text[INET6_ADDRSTRLEN] = {};
-        const void* raw =
-            family == AF_INET
-                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr)
-                : static_cast<const void*>(
-                      &reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr);
+        const void* raw = family == AF_INET
+                              ? static_cast<const void*>(
+                                    &reinterpret_cast<sockaddr_in*>(found->ai_addr)->sin_addr)
+                              : static_cast<const void*>(
+                                    &reinterpret_cast<sockaddr_in6*>(found->ai_addr)->sin6_addr);
         if (inet_ntop(family, raw, text, sizeof text)) return text;
     }
     return "";
@@ -57,9 +57,10 @@ std::string bindableAddress(const std::string& address) {
     std::string why;
     const std::string resolved = resolveHost(address, why);
     if (resolved.empty()) {
-        throw UsageError("--address " + address + ": cannot bind to it: not an address, an "
-                         "interface of this machine or a host name that resolves (" + why +
-                         "); use * to bind every interface");
+        throw UsageError("--address " + address +
+                         ": cannot bind to it: not an address, an "
+                         "interface of this machine or a host name that resolves (" +
+                         why + "); use * to bind every interface");
     }
     return resolved;
 }

@@ -14,7 +14,7 @@ inline bool answersEachFrame(Pattern p) { return p == Pattern::Pair || p == Patt
 const char* patternName(Pattern p);
 
 // The address an end uses when --address is not given.
-inline constexpr const char* kAnyInterface = "*";        // the binding end: every interface
+inline constexpr const char* kAnyInterface = "*";             // the binding end: every interface
 inline constexpr const char* kDefaultPeerHost = "localhost";  // the connecting end
 
 struct Endpoint {
