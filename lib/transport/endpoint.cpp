@@ -8,6 +8,8 @@
 
 #include <memory>
 
+#include <spdlog/spdlog.h>
+
 #include "core/errors.hpp"
 
 namespace ng::transport {
@@ -62,6 +64,8 @@ std::string bindableAddress(const std::string& address) {
                          "interface of this machine or a host name that resolves (" +
                          why + "); use * to bind every interface");
     }
+    // Named here, as later messages show only the address.
+    spdlog::info("--address {}: binding to {}, the address it resolves to", address, resolved);
     return resolved;
 }
 
