@@ -25,6 +25,10 @@ struct Verbosity {
     int quiet = 0;
 };
 
+constexpr int kMaxPort = 65535;
+// More encoders than this only add memory: each holds frames of its own.
+constexpr unsigned kMaxJpegThreads = 64;
+
 // Flags a --config file cannot set.
 const std::string kCommandLineOnly[] = {"help", "version", "config"};
 
@@ -149,7 +153,7 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions
                               : std::string("Host to connect to, or an ipc path [default: ") +
                                     transport::kDefaultPeerHost + "]");
     app.add_option("-p,--port", o.port, "TCP port (ignored for ipc)")
-        ->check(CLI::Range(0, 65535))
+        ->check(CLI::Range(0, kMaxPort))
         ->capture_default_str();
     app.add_option("--protocol", o.protocol, "Transport: tcp or ipc")
         ->transform(oneOf("protocol", {{"tcp", "0"}, {"ipc", "1"}}, "tcp or ipc"))
@@ -275,7 +279,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     Verbosity verbosity;
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, false);
-    std::string size = "640x480";
+    // The capture size's default is SourceOptions' own.
+    std::string size = std::to_string(out.source.width) + "x" + std::to_string(out.source.height);
     app.add_option("-s,--source", out.source.spec,
                    "test, a video file, an image pattern (dir/%06d.png), a camera index, "
                    "picam[:N], or a stream URL")
@@ -311,7 +316,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     auto* threads = app.add_option("--jpeg-threads", out.jpegThreads,
                                    "JPEG: frames encoded at once, each on a thread of its own "
                                    "(0 = one per CPU, at most 4)")
-                        ->check(CLI::Range(0, 64))
+                        ->check(CLI::Range(0u, kMaxJpegThreads))
                         ->capture_default_str();
 
     ParseResult result = runParser(app, argc, argv, [&] {
