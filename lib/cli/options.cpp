@@ -8,6 +8,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/config_file.hpp"
 #include "core/errors.hpp"
 #include "version.hpp"
 
@@ -24,58 +25,72 @@ struct Verbosity {
     int quiet = 0;
 };
 
-// Parses "WIDTHxHEIGHT" (1..16384 each); false when `text` is not such a size.
-bool parseSize(const std::string& text, int& width, int& height) {
-    const auto x = text.find_first_of("xX");
-    if (x == std::string::npos || x == 0 || x + 1 >= text.size() || x > 5 ||
-        text.size() - x - 1 > 5) {
-        return false;
+constexpr int kMaxPort = 65535;
+// More encoders than this only add memory: each holds frames of its own.
+constexpr unsigned kMaxJpegThreads = 64;
+
+// Flags a --config file cannot set.
+const std::string kCommandLineOnly[] = {"help", "version", "config"};
+
+const std::string kDefaultMaxFrameSize = std::to_string(CommonOptions::kDefaultMaxFrameSide) +
+                                         "x" + std::to_string(CommonOptions::kDefaultMaxFrameSide) +
+                                         "x" + std::to_string(CommonOptions::kDefaultMaxFrameChannels);
+
+// Parses `count` numbers joined by x or X ("1280x720", "4096x4096x4"), each 1 to
+// source::kMaxSide; false when `text` is not such a size.
+bool parseDimensions(const std::string& text, std::size_t count, std::vector<int>& numbers) {
+    // Longer digit strings are out of range anyway, and stoi could not hold them.
+    static const std::size_t kMaxDigits = std::to_string(source::kMaxSide).size();
+    numbers.clear();
+    std::size_t start = 0;
+    for (;;) {
+        const auto x = text.find_first_of("xX", start);
+        const std::string part = text.substr(start, x == std::string::npos ? x : x - start);
+        const bool digits = !part.empty() && part.size() <= kMaxDigits &&
+                            std::all_of(part.begin(), part.end(),
+                                        [](char c) { return c >= '0' && c <= '9'; });
+        if (!digits) return false;
+        const int number = std::stoi(part);
+        if (number < 1 || number > source::kMaxSide) return false;
+        numbers.push_back(number);
+        if (x == std::string::npos) break;
+        start = x + 1;
     }
-    const std::string w = text.substr(0, x), h = text.substr(x + 1);
-    const auto digits = [](const std::string& s) {
-        return std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    if (!digits(w) || !digits(h)) return false;
-    width = std::stoi(w);
-    height = std::stoi(h);
-    return width > 0 && height > 0 && width <= 16384 && height <= 16384;
+    return numbers.size() == count;
 }
+
+// Parses "WIDTHxHEIGHT"; false when `text` is not such a size.
+bool parseSize(const std::string& text, int& width, int& height) {
+    std::vector<int> numbers;
+    if (!parseDimensions(text, 2, numbers)) return false;
+    width = numbers[0];
+    height = numbers[1];
+    return true;
+}
+
+const std::string kSideRange = "1.." + std::to_string(source::kMaxSide);
 
 CLI::Validator sizeValidator() {
     return CLI::Validator(
         [](std::string& value) -> std::string {
             int width = 0, height = 0;
             if (!parseSize(value, width, height)) {
-                return "'" + value + "' is not a size: use WIDTHxHEIGHT, e.g. 1280x720";
+                return "'" + value + "' is not a size: use WIDTHxHEIGHT, each " + kSideRange +
+                       ", e.g. 1280x720";
             }
             return "";
         },
         "WxH");
 }
 
-// Parses "WIDTHxHEIGHTxCHANNELS" (W and H 1..65535, C 1, 3 or 4, W*H*C at most 4 GiB - 1,
-// what one msgpack bin can hold) into a byte count; false when `text` is not such a size.
+// Parses "WIDTHxHEIGHTxCHANNELS" (1, 3 or 4 channels) into a byte count; false when `text`
+// is not such a size.
 bool parseFrameSize(const std::string& text, std::size_t& bytes) {
-    std::vector<std::uint64_t> parts;
-    std::size_t start = 0;
-    for (;;) {
-        const auto x = text.find_first_of("xX", start);
-        const std::string part = text.substr(start, x == std::string::npos ? x : x - start);
-        const bool digits = !part.empty() && part.size() <= 5 &&
-                            std::all_of(part.begin(), part.end(),
-                                        [](char c) { return c >= '0' && c <= '9'; });
-        if (!digits) return false;
-        parts.push_back(std::stoull(part));
-        if (x == std::string::npos) break;
-        start = x + 1;
-    }
-    if (parts.size() != 3) return false;
-    const std::uint64_t width = parts[0], height = parts[1], channels = parts[2];
-    if (width == 0 || height == 0 || width > 65535 || height > 65535) return false;
+    std::vector<int> numbers;
+    if (!parseDimensions(text, 3, numbers)) return false;
+    const int channels = numbers[2];
     if (channels != 1 && channels != 3 && channels != 4) return false;
-    const std::uint64_t total = width * height * channels;  // < 2^34: no overflow
-    if (total > 0xffffffffu) return false;
-    bytes = static_cast<std::size_t>(total);
+    bytes = std::size_t(numbers[0]) * std::size_t(numbers[1]) * std::size_t(channels);
     return true;
 }
 
@@ -84,9 +99,9 @@ CLI::Validator frameSizeValidator() {
         [](std::string& value) -> std::string {
             std::size_t bytes = 0;
             if (!parseFrameSize(value, bytes)) {
-                return "'" + value +
-                       "' is not a frame size: use WIDTHxHEIGHTxCHANNELS, each side "
-                       "1..65535, 1, 3 or 4 channels, at most 4 GiB in all, e.g. 4096x4096x4";
+                return "'" + value + "' is not a frame size: use WIDTHxHEIGHTxCHANNELS, each "
+                       "side " + kSideRange + ", 1, 3 or 4 channels, e.g. " +
+                       kDefaultMaxFrameSize;
             }
             return "";
         },
@@ -127,16 +142,18 @@ CLI::Validator oneOf(const std::string& what,
 
 // Flags that CLI11 reads as text and that are converted after parsing.
 struct TextOptions {
-    std::string maxFrameSize = "4096x4096x4";
+    std::string maxFrameSize = kDefaultMaxFrameSize;
 };
 
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
                       bool isReceiver) {
     app.add_option("-a,--address", o.address,
-                   isReceiver ? "Interface to bind (* = all), or an ipc path [default: *]"
-                              : "Host to connect to, or an ipc path [default: localhost]");
+                   isReceiver ? std::string("Interface or host to bind (* = all), or an ipc "
+                                            "path [default: ") + transport::kAnyInterface + "]"
+                              : std::string("Host to connect to, or an ipc path [default: ") +
+                                    transport::kDefaultPeerHost + "]");
     app.add_option("-p,--port", o.port, "TCP port (ignored for ipc)")
-        ->check(CLI::Range(0, 65535))
+        ->check(CLI::Range(0, kMaxPort))
         ->capture_default_str();
     app.add_option("--protocol", o.protocol, "Transport: tcp or ipc")
         ->transform(oneOf("protocol", {{"tcp", "0"}, {"ipc", "1"}}, "tcp or ipc"))
@@ -184,13 +201,42 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions
     app.set_version_flag("--version", std::string(kVersion));
 }
 
+// spdlog's levels from the most to the least verbose: each -v steps one way from info,
+// each -q the other.
+constexpr const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical"};
+constexpr int kInfoLevel = 2;
+constexpr int kLastLevel = static_cast<int>(std::size(kLevels)) - 1;
+
 std::string resolveLogLevel(const std::string& explicitLevel, const Verbosity& v) {
     if (!explicitLevel.empty()) return explicitLevel == "warning" ? "warn" : explicitLevel;
-    static const char* kLevels[] = {"trace", "debug", "info", "warn", "error", "critical"};
     if (v.verbose == 0 && v.quiet == 0) return "";  // SPDLOG_LEVEL or info
-    int index = 2 - v.verbose + v.quiet;
-    index = std::max(0, std::min(5, index));
+    const int index = std::clamp(kInfoLevel - v.verbose + v.quiet, 0, kLastLevel);
     return kLevels[index];
+}
+
+// Every name a --config file may use as a key: the long and short names of the tool's
+// flags, but not those that only make sense on the command line.
+std::vector<std::string> configKeys(const CLI::App& app) {
+    std::vector<std::string> keys;
+    for (const CLI::Option* option : app.get_options()) {
+        const auto& longNames = option->get_lnames();
+        if (std::find_first_of(longNames.begin(), longNames.end(), std::begin(kCommandLineOnly),
+                               std::end(kCommandLineOnly)) != longNames.end()) {
+            continue;
+        }
+        keys.insert(keys.end(), longNames.begin(), longNames.end());
+        keys.insert(keys.end(), option->get_snames().begin(), option->get_snames().end());
+    }
+    return keys;
+}
+
+// CLI11 ignores keys it does not know and lines it cannot read: check each --config file
+// first, so a typo is an error rather than a default silently kept.
+void checkConfigFiles(const CLI::App& app) {
+    const CLI::Option* config = app.get_config_ptr();
+    if (config == nullptr || config->count() == 0) return;
+    const std::vector<std::string> keys = configKeys(app);
+    for (const std::string& path : config->results()) checkConfigFile(path, keys);
 }
 
 // Checks that span several flags; CLI11 validated each flag alone.
@@ -213,6 +259,7 @@ ParseResult runParser(CLI::App& app, int argc, char** argv,
     });
     try {
         app.parse(argc, argv);
+        checkConfigFiles(app);
         validate();
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
@@ -232,14 +279,15 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     Verbosity verbosity;
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, false);
-    std::string size = "640x480";
+    // The capture size's default is SourceOptions' own.
+    std::string size = std::to_string(out.source.width) + "x" + std::to_string(out.source.height);
     app.add_option("-s,--source", out.source.spec,
                    "test, a video file, an image pattern (dir/%06d.png), a camera index, "
                    "picam[:N], or a stream URL")
         ->capture_default_str();
-    app.add_option("--size", size, "Capture size (test pattern, cameras)")
-        ->check(sizeValidator())
-        ->capture_default_str();
+    auto* sizeOption = app.add_option("--size", size, "Capture size (test pattern, cameras)")
+                           ->check(sizeValidator())
+                           ->capture_default_str();
     app.add_flag("--resize", out.source.resize, "Scale every frame to --size");
     app.add_option("--fps", out.fps,
                    "Pace to at most F frames/s (0 = as fast as possible) [default: the "
@@ -259,7 +307,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                         ->check(CLI::Range(1, 100))
                         ->capture_default_str();
     auto* fast = app.add_flag("--jpeg-fast", out.jpeg.fast,
-                              "JPEG: the fast integer DCT (quicker, slightly less exact)");
+                              "JPEG: the fast integer DCT, slightly less exact; quicker only where "
+                              "the CPU lacks AVX2 (e.g. ARM), which speeds up the accurate one");
     auto* chroma = app.add_option("--jpeg-subsampling", subsampling,
                                   "JPEG chroma subsampling: 444, 422 or 420")
                        ->check(CLI::IsMember({"444", "422", "420"}))
@@ -267,7 +316,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     auto* threads = app.add_option("--jpeg-threads", out.jpegThreads,
                                    "JPEG: frames encoded at once, each on a thread of its own "
                                    "(0 = one per CPU, at most 4)")
-                        ->check(CLI::Range(0, 64))
+                        ->check(CLI::Range(0u, kMaxJpegThreads))
                         ->capture_default_str();
 
     ParseResult result = runParser(app, argc, argv, [&] {
@@ -279,12 +328,19 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
             throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling/--jpeg-threads: "
                              "these tune JPEG compression; add --compression jpeg");
         }
+        if (out.jpeg.fast && out.jpeg.quality >= codec::kAlwaysAccurateQuality) {
+            throw UsageError("--jpeg-fast: from --jpeg-quality " +
+                             std::to_string(codec::kAlwaysAccurateQuality) +
+                             " up the encoder always uses the accurate DCT; lower the quality "
+                             "or drop --jpeg-fast");
+        }
     });
     if (result.run) {
         out.compression = compression == "jpeg" ? Codec::Jpeg : Codec::Raw;
         out.jpeg.subsampling = codec::parseSubsampling(subsampling);
     }
     parseSize(size, out.source.width, out.source.height);
+    out.source.sizeGiven = sizeOption->count() > 0;
     parseFrameSize(text.maxFrameSize, out.common.maxFrameBytes);
     out.hasMessage = message->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
@@ -321,19 +377,6 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     out.hasReply = reply->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
     return result;
-}
-
-transport::Endpoint endpointFor(const CommonOptions& options, bool isReceiver) {
-    transport::Endpoint endpoint;
-    endpoint.protocol = options.protocol;
-    endpoint.port = options.port;
-    endpoint.bind = options.forceBind || (isReceiver && !options.forceConnect);
-    if (!options.address.empty()) {
-        endpoint.address = options.address;
-    } else {
-        endpoint.address = endpoint.bind ? "*" : "localhost";
-    }
-    return endpoint;
 }
 
 }  // namespace ng::cli

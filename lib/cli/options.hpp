@@ -32,7 +32,11 @@ struct CommonOptions {
     // --max-frame-size WxHxC as a byte count: the largest frame accepted from the peer
     // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
     // what libzmq buffers for one message (ZMQ_MAXMSGSIZE).
-    static constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{4096} * 4096 * 4;
+    static constexpr int kDefaultMaxFrameSide = 4096;
+    static constexpr int kDefaultMaxFrameChannels = 4;
+    static constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{kDefaultMaxFrameSide} *
+                                                         kDefaultMaxFrameSide *
+                                                         kDefaultMaxFrameChannels;
     std::size_t maxFrameBytes = kDefaultMaxFrameBytes;
 };
 
@@ -65,8 +69,5 @@ struct ParseResult {
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out);
 ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out);
-
-// The endpoint this tool uses, from the shared flags and which end it is.
-transport::Endpoint endpointFor(const CommonOptions& options, bool isReceiver);
 
 }  // namespace ng::cli

@@ -76,8 +76,10 @@ Frame JpegEncoder::encode(const Frame& raw) {
     std::uint8_t* out = nullptr;
     Frame encoded = pool_.acquireBytes(capacity, out);
     unsigned long size = capacity;
+    // TurboJPEG picks the fast DCT unless told otherwise: ask for the accurate one unless
+    // --jpeg-fast, or the flag would change nothing.
     int flags = TJFLAG_NOREALLOC;
-    if (settings_.fast) flags |= TJFLAG_FASTDCT;
+    flags |= settings_.fast ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT;
     if (tjCompress2(static_cast<tjhandle>(handle_), raw.pixels, raw.shape.width, 0,
                     raw.shape.height, tjPixelFormat(raw.shape.channels), &out, &size,
                     subsampling, settings_.quality, flags) != 0) {

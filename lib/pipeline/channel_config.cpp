@@ -6,7 +6,8 @@ namespace ng::pipeline {
 transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool isReceiver) {
     transport::ChannelConfig config;
     config.pattern = common.pattern;
-    config.endpoint = cli::endpointFor(common, isReceiver);
+    config.endpoint = transport::endpointFor({isReceiver, common.forceBind, common.forceConnect,
+                                              common.protocol, common.address, common.port});
     config.timeout = transport::Millis(static_cast<long long>(common.timeoutSeconds * 1000));
     config.bidirectional = common.bidirectional;
     config.maxFrameBytes = common.maxFrameBytes;

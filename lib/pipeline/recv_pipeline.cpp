@@ -1,11 +1,12 @@
 // ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread
 // (or straight to the sinks when they all write instantly, as -o null does).
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
 
+#include <spdlog/spdlog.h>
+
+#include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
 #include "core/frame_allocations.hpp"
@@ -102,7 +103,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             result.lastShape = frame.shape;
             if (!frame.data.empty()) {
                 std::FILE* out = dataToStderr ? stderr : stdout;
-                std::fprintf(out, "%s\n", frame.data.c_str());
+                std::fprintf(out, "%s\n", cli::oneLine(frame.data).c_str());
                 std::fflush(out);
             }
             if (first) {

@@ -5,6 +5,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
 #include "core/logging.hpp"
@@ -39,7 +40,7 @@ void printReply(const wire::Reply& reply) {
         return;
     }
     if (reply.data.empty()) return;
-    std::fprintf(stdout, "%s\n", reply.data.text.c_str());
+    std::fprintf(stdout, "%s\n", cli::oneLine(reply.data.text).c_str());
     std::fflush(stdout);
 }
 

@@ -16,9 +16,6 @@ namespace ng::source {
 
 namespace {
 
-// Larger than any camera or video, small enough that a typo cannot ask for gigabytes.
-constexpr int kMaxSide = 16384;
-
 bool allDigits(const std::string& s) {
     return !s.empty() &&
            std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c) != 0; });

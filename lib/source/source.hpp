@@ -10,11 +10,16 @@
 
 namespace ng::source {
 
+// The longest side of a frame any size flag accepts: larger than any camera or video, small
+// enough that a typo cannot ask for gigabytes.
+inline constexpr int kMaxSide = 16384;
+
 struct SourceOptions {
     std::string spec = "test";  // as given to --source
     int width = 640;            // --size: capture size for the test pattern and cameras
     int height = 480;
     bool resize = false;        // --resize: scale every frame to width x height
+    bool sizeGiven = false;     // --size was given (a file keeps its own size unless --resize)
     bool loop = false;          // --loop: restart a file source at its end
 };
 

@@ -1,6 +1,7 @@
 // Unit tests of lib/codec (JPEG frames through TurboJPEG) and of the wire's JPEG extension.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <string>
@@ -123,6 +124,26 @@ TEST_CASE("jpeg: subsampling and the fast DCT trade bytes and fidelity") {
     CHECK(psnr(raw, roundTrip(raw, fast)) >= 34.0);
     CHECK(ng::codec::parseSubsampling("422") == Subsampling::S422);
     CHECK_THROWS_AS(ng::codec::parseSubsampling("411"), std::invalid_argument);
+}
+
+TEST_CASE("jpeg: --jpeg-fast encodes other bytes than the accurate default") {
+    // TurboJPEG uses the fast DCT unless asked for the accurate one, so a fast flag that
+    // only added TJFLAG_FASTDCT gave the default's bytes exactly.
+    const Frame raw = patternFrame({480, 640, 3});
+    for (int quality : {50, 90, ng::codec::kAlwaysAccurateQuality - 1}) {
+        CAPTURE(quality);
+        JpegSettings accurate;
+        accurate.quality = quality;
+        JpegSettings fast = accurate;
+        fast.fast = true;
+        JpegEncoder accurateEncoder(accurate), fastEncoder(fast);
+        const Frame a = accurateEncoder.encode(raw), f = fastEncoder.encode(raw);
+        const bool same = a.codedBytes == f.codedBytes &&
+                          std::equal(a.pixels, a.pixels + a.codedBytes, f.pixels);
+        CHECK_FALSE(same);
+        // The accurate DCT is the more faithful one.
+        CHECK(psnr(raw, roundTrip(raw, accurate)) >= psnr(raw, roundTrip(raw, fast)));
+    }
 }
 
 TEST_CASE("jpeg: BGRA loses only its alpha") {

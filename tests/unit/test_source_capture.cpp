@@ -85,6 +85,32 @@ TEST_SUITE("source") {
         source->stop();
     }
 
+    TEST_CASE("capture plugin: an image sequence goes on past missing files") {
+        TempDir dir("ng_capture_test");
+        const ng::FrameShape shape{48, 64, 3};
+        const std::string pattern = dir.path() + "/f_%04d.png";
+        writeTestFrames(pattern, shape, 7);
+        // Numbered from 1, as ffmpeg writes them: f_0003.png holds frame 2. CAP_IMAGES
+        // stopped at the first gap, and frames 3 to 6 were lost without a word.
+        fs::remove(dir.path() + "/f_0003.png");
+        fs::remove(dir.path() + "/f_0005.png");
+        fs::remove(dir.path() + "/f_0006.png");
+
+        ng::source::SourceOptions options;
+        options.spec = pattern;
+        auto source = ng::source::makeSource(options);
+        source->start();
+        for (std::uint64_t i : {0, 1, 3, 6}) {
+            CAPTURE(i);
+            auto frame = source->next(std::chrono::milliseconds(1000));
+            REQUIRE(frame);
+            CHECK(std::memcmp(frame->pixels, testFrame(i, shape).data(), shape.bytes()) == 0);
+        }
+        CHECK_FALSE(source->next(std::chrono::milliseconds(1000)));
+        CHECK(source->ended());
+        source->stop();
+    }
+
     TEST_CASE("capture plugin: --loop restarts and --resize scales") {
         TempDir dir("ng_capture_test");
         const ng::FrameShape shape{48, 64, 3};

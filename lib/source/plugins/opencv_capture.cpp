@@ -6,8 +6,10 @@
 #include <memory>
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/logger.hpp>
+#include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <regex>
 #include <stdexcept>
 #include <type_traits>
 #include <vector>
@@ -28,10 +30,53 @@ constexpr double kImageSequenceFps = 25;
 // Rates above this come from broken container metadata (e.g. 90000 from a timebase).
 constexpr double kMaxPlausibleFps = 1000;
 
+// A numbered file that is missing ends an image sequence only if none of the next this
+// many numbers exists either: a gap of a few lost files is skipped with a warning.
+constexpr int kImageSequenceLookAhead = 100;
+
 bool pathExists(const std::string& path) {
     struct stat st {};
     return ::stat(path.c_str(), &st) == 0;
 }
+
+// The files of a printf-style pattern such as dir/f_%06d.png, numbered from 0 or 1 as
+// ffmpeg's image2 and OpenCV's CAP_IMAGES number them. Read here rather than through
+// CAP_IMAGES, which ends the sequence silently at the first missing number.
+class ImageSequence {
+public:
+    explicit ImageSequence(const std::string& pattern) {
+        static const std::regex number("%(0?)([0-9]*)d");
+        std::smatch match;
+        if (!std::regex_search(pattern, match, number)) return;
+        prefix_ = match.prefix();
+        suffix_ = match.suffix();
+        zeroPad_ = match[1].length() > 0;
+        width_ = match[2].length() > 0 ? std::stoi(match[2]) : 0;
+    }
+
+    // The file of number `index`.
+    std::string path(int index) const {
+        std::string digits = std::to_string(index);
+        if (static_cast<int>(digits.size()) < width_) {
+            digits.insert(0, static_cast<std::size_t>(width_) - digits.size(),
+                          zeroPad_ ? '0' : ' ');
+        }
+        return prefix_ + digits + suffix_;
+    }
+
+    // The first number whose file exists, from `from` up to the look-ahead; -1 if none.
+    int nextExisting(int from, int lookAhead) const {
+        for (int index = from; index <= from + lookAhead; ++index) {
+            if (pathExists(path(index))) return index;
+        }
+        return -1;
+    }
+
+private:
+    std::string prefix_, suffix_;
+    bool zeroPad_ = false;
+    int width_ = 0;
+};
 
 // rtsp://user:secret@host/... -> rtsp://user:***@host/..., so logs do not leak passwords.
 std::string redactUrl(const std::string& url) {
@@ -65,14 +110,27 @@ public:
         open();
         if (kind_ == CaptureKind::ImageSequence) {
             fps_ = kImageSequenceFps;
+            spdlog::debug("{}: starts at {}", describe(), sequence_.path(nextIndex_));
         } else {
             const double fps = capture_.get(cv::CAP_PROP_FPS);
             fps_ = std::isfinite(fps) && fps > 0 && fps <= kMaxPlausibleFps ? fps : 0;
+            if (kind_ == CaptureKind::File) {
+                const double count = capture_.get(cv::CAP_PROP_FRAME_COUNT);
+                declaredFrames_ = std::isfinite(count) && count > 0
+                                      ? static_cast<std::uint64_t>(std::llround(count))
+                                      : 0;
+            }
+            spdlog::debug("{}: opened with backend {}, {}x{} at {} fps, {} frames declared",
+                          describe(), capture_.getBackendName(),
+                          static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH)),
+                          static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT)), fps_,
+                          declaredFrames_);
         }
-        spdlog::debug("{}: opened with backend {}, {}x{} at {} fps", describe(),
-                      capture_.getBackendName(),
-                      static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_WIDTH)),
-                      static_cast<int>(capture_.get(cv::CAP_PROP_FRAME_HEIGHT)), fps_);
+        if (options_.sizeGiven && !options_.resize && kind_ != CaptureKind::Camera) {
+            spdlog::warn("{}: --size {}x{} is ignored: it sets the size of the test pattern "
+                         "and cameras only; add --resize to scale these frames to it",
+                         describe(), options_.width, options_.height);
+        }
     }
 
     std::optional<Frame> next(std::chrono::milliseconds /*timeout*/) override {
@@ -82,6 +140,12 @@ public:
         if (auto frame = readFrame()) {
             ++framesSinceOpen_;
             return frame;
+        }
+        if (kind_ == CaptureKind::File && framesSinceOpen_ < declaredFrames_ && !warnedShort_) {
+            warnedShort_ = true;  // once, not on every --loop pass
+            spdlog::warn("{}: ended after {} of the {} frames its header declares (a "
+                         "truncated or damaged file?)",
+                         describe(), framesSinceOpen_, declaredFrames_);
         }
         const bool rewindable = kind_ == CaptureKind::File || kind_ == CaptureKind::ImageSequence;
         // A file that gave no frame at all since it was opened would loop forever.
@@ -151,7 +215,8 @@ private:
     }
 
     void openImageSequence() {
-        if (capture_.open(options_.spec, cv::CAP_IMAGES)) return;
+        nextIndex_ = sequence_.nextExisting(0, 1);
+        if (nextIndex_ >= 0) return;
         throw std::runtime_error("cannot open image sequence '" + options_.spec +
                                  "': no file matches the pattern (numbering must start at 0 "
                                  "or 1, as ffmpeg's image2 writes it; check the folder and "
@@ -190,6 +255,7 @@ private:
 
     // Reads one frame into a pooled buffer. Returns nullopt at the end of the input.
     std::optional<Frame> readFrame() {
+        if (kind_ == CaptureKind::ImageSequence) return readImage();
         const FrameShape target = targetShape(shape_);
         if (shapeKnown_ && target == shape_) {
             // The usual case: OpenCV writes the decoded frame straight into the pooled
@@ -204,6 +270,37 @@ private:
         }
         if (!capture_.read(scratch_) || scratch_.empty()) return std::nullopt;
         return adopt(scratch_);
+    }
+
+    // The next file of the image sequence. A missing number, or a file that is not an
+    // image, is skipped with a warning naming it when a later number exists; the sequence
+    // ends where kImageSequenceLookAhead numbers in a row are missing.
+    std::optional<Frame> readImage() {
+        while (nextIndex_ >= 0) {
+            const int index = nextIndex_;
+            const std::string path = sequence_.path(index);
+            if (!pathExists(path)) {
+                const int found = sequence_.nextExisting(index + 1, kImageSequenceLookAhead);
+                if (found < 0) return std::nullopt;  // the end of the sequence
+                const std::string missing =
+                    found == index + 1 ? path
+                                       : path + " to " + sequence_.path(found - 1) + " (" +
+                                             std::to_string(found - index) + " files)";
+                spdlog::warn("{}: {} missing, going on with {}", describe(), missing,
+                             sequence_.path(found));
+                nextIndex_ = found;
+                continue;
+            }
+            ++nextIndex_;
+            cv::Mat image = cv::imread(path, cv::IMREAD_UNCHANGED);
+            if (image.empty()) {
+                spdlog::warn("{}: {} is not an image OpenCV can read, skipped", describe(),
+                             path);
+                continue;
+            }
+            return adopt(image);
+        }
+        return std::nullopt;
     }
 
     // Copies (or, with --resize, scales) a frame OpenCV allocated itself into a pooled
@@ -247,6 +344,10 @@ private:
     CaptureKind kind_;
     SourceOptions options_;
     cv::VideoCapture capture_;
+    ImageSequence sequence_{options_.spec};
+    int nextIndex_ = -1;                // the image sequence's next number; -1 = ended
+    std::uint64_t declaredFrames_ = 0;  // a file's frame count by its header; 0 = unknown
+    bool warnedShort_ = false;
     FramePool pool_;
     cv::Mat scratch_;   // frames OpenCV sizes itself: the first one, and --resize input
     FrameShape shape_;  // of the last frame read, before --resize
