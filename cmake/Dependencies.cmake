@@ -11,7 +11,6 @@ find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
 # core/imgproc/imgcodecs are light; videoio and highgui are only linked by plugins.
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio highgui)
-pkg_check_modules(LIBCAMERA IMPORTED_TARGET libcamera)
 if(NG_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()
