@@ -11,7 +11,6 @@ find_package(spdlog REQUIRED)
 find_package(Threads REQUIRED)
 # core/imgproc/imgcodecs are light; videoio and highgui are only linked by plugins.
 find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio highgui)
-pkg_check_modules(LIBCAMERA IMPORTED_TARGET libcamera)
 # FFmpeg's libraries for the video-file plugin, which writes timestamps and sees write
 # errors (OpenCV's VideoWriter does neither).
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)

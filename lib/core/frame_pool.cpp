@@ -56,9 +56,4 @@ Frame FramePool::acquireBuffer(std::size_t bytes, std::uint8_t*& writable,
     return frame;
 }
 
-std::size_t FramePool::idleCount() const {
-    std::lock_guard<std::mutex> lock(shared_->mutex);
-    return shared_->idle.size();
-}
-
 }  // namespace ng

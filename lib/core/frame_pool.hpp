@@ -44,9 +44,6 @@ public:
     // caller sets the frame's shape, codec and size.
     Frame acquireBytes(std::size_t bytes, std::uint8_t*& writable);
 
-    // Buffers currently idle in the pool (for tests).
-    std::size_t idleCount() const;
-
 private:
     Frame acquireBuffer(std::size_t bytes, std::uint8_t*& writable, std::uint64_t** content);
 

@@ -1,7 +1,9 @@
 // Loads the optional backend plugins (OpenCV videoio/highgui) on first use.
 //
-// Linking videoio and highgui costs ~250 shared libraries, ~70 MB RSS and ~135 ms at start
-// (measured here), so they live in plugins that only the sources and sinks needing them load.
+// Linking videoio and highgui adds hundreds of shared libraries, much memory and start-up
+// time to every run, so they live in plugins that only the sources and sinks needing them
+// load. A plugin links none of the library's code: it uses the loading executable's, so
+// globals such as the stop flag exist once (see ng_add_plugin in lib/CMakeLists.txt).
 #pragma once
 
 #include <string>

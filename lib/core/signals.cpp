@@ -29,6 +29,4 @@ const std::atomic<bool>& installStopSignals() {
     return gStopRequested;
 }
 
-void requestStop() { gStopRequested.store(true); }
-
 }  // namespace ng

@@ -10,7 +10,4 @@ namespace ng {
 // SIGPIPE is ignored so a closed stdout reader becomes an EPIPE error, not a silent death.
 const std::atomic<bool>& installStopSignals();
 
-// Raises the same flag from code (tests, the window's q key).
-void requestStop();
-
 }  // namespace ng

@@ -1,9 +1,13 @@
-// Tests of the plugin loader's errors, and that the default path never loads OpenCV videoio.
+// Tests of the plugin loader: its errors, that the default path never loads OpenCV videoio,
+// and that a plugin shares the loading process's stop flag and log level.
 #include <doctest/doctest.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,6 +18,7 @@
 
 #include "test_support.hpp"
 #include "core/plugin_loader.hpp"
+#include "core/signals.hpp"
 #include "sink/sink.hpp"
 #include "source/source.hpp"
 
@@ -43,7 +48,27 @@ std::string selfMaps() {
 }
 
 constexpr const char* kLazyLoadTest = "making the test source and null sink maps no videoio";
-constexpr const char* kChildEnv = "NG_TEST_LAZY_LOAD_CHILD";
+constexpr const char* kSharedStateTest =
+    "a plugin sees the stop request and the log level of the process that loads it";
+constexpr const char* kChildEnv = "NG_TEST_CHILD";
+
+bool inChild() { return std::getenv(kChildEnv) != nullptr; }
+
+// Runs test case `name` alone in a fresh copy of this binary, for a test that needs a
+// process no other test has touched, or changes process-wide state.
+void runInChild(const char* name) {
+    ScopedEnv child(kChildEnv, "1");
+    const std::string self = fs::read_symlink("/proc/self/exe");
+    const std::string filter = std::string("-tc=") + name;
+    std::vector<char*> argv = {const_cast<char*>(self.c_str()), const_cast<char*>(filter.c_str()),
+                               const_cast<char*>("--minimal"), nullptr};
+    pid_t pid = 0;
+    REQUIRE(::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
+    int status = 0;
+    REQUIRE(::waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 0);
+}
 
 }  // namespace
 
@@ -69,21 +94,9 @@ TEST_SUITE("plugin") {
     }
 
     TEST_CASE(kLazyLoadTest) {
-        // Another test in this binary may already have loaded a plugin, so the check runs in
-        // a fresh copy of this binary that runs only this test case.
-        if (!std::getenv(kChildEnv)) {
-            ScopedEnv child(kChildEnv, "1");
-            const std::string self = fs::read_symlink("/proc/self/exe");
-            const std::string filter = std::string("-tc=") + kLazyLoadTest;
-            std::vector<char*> argv = {const_cast<char*>(self.c_str()),
-                                       const_cast<char*>(filter.c_str()),
-                                       const_cast<char*>("--minimal"), nullptr};
-            pid_t pid = 0;
-            REQUIRE(::posix_spawn(&pid, self.c_str(), nullptr, nullptr, argv.data(), environ) == 0);
-            int status = 0;
-            REQUIRE(::waitpid(pid, &status, 0) == pid);
-            CHECK(WIFEXITED(status));
-            CHECK(WEXITSTATUS(status) == 0);
+        // Another test in this binary may already have loaded a plugin.
+        if (!inChild()) {
+            runInChild(kLazyLoadTest);
             return;
         }
 
@@ -109,5 +122,29 @@ TEST_SUITE("plugin") {
         CHECK(maps.find("libopencv_videoio") == std::string::npos);
         CHECK(maps.find("libopencv_highgui") == std::string::npos);
         CHECK(maps.find("libng_") == std::string::npos);
+    }
+
+    TEST_CASE(kSharedStateTest) {
+        // A raised stop flag stays raised, so this runs in a process of its own.
+        if (!inChild()) {
+            runInChild(kSharedStateTest);
+            return;
+        }
+        using Probe = bool (*)();
+        using LevelProbe = int (*)();
+        const auto stopSeen =
+            reinterpret_cast<Probe>(ng::loadPluginSymbol("test_probe", "ng_probe_stop_requested"));
+        const auto levelSeen =
+            reinterpret_cast<LevelProbe>(ng::loadPluginSymbol("test_probe", "ng_probe_log_level"));
+
+        const std::atomic<bool>& stop = ng::installStopSignals();
+        std::raise(SIGINT);  // as Ctrl-C does: the handler raises this process's stop flag
+        REQUIRE(stop.load());
+        CHECK(stopSeen());
+
+        spdlog::set_level(spdlog::level::warn);
+        CHECK(levelSeen() == spdlog::level::warn);
+        spdlog::set_level(spdlog::level::debug);
+        CHECK(levelSeen() == spdlog::level::debug);
     }
 }

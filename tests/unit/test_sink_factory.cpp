@@ -65,7 +65,7 @@ TEST_SUITE("sink") {
         CHECK_FALSE(usageErrorOf("frames_%04d.txt").empty());
     }
 
-    TEST_CASE("null sink counts and honours the contract") {
+    TEST_CASE("null sink accepts every frame and honours the contract") {
         ng::sink::NullSink sink;
         ng::sink::StreamInfo info;
         info.shape = ng::FrameShape{2, 2, 3};
@@ -73,7 +73,6 @@ TEST_SUITE("sink") {
         ng::Frame frame;
         CHECK(sink.write(frame));
         CHECK(sink.write(frame));
-        CHECK(sink.frames() == 2);
         sink.close();
         sink.close();
     }
