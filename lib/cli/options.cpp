@@ -1,4 +1,4 @@
-// The CLI11 wiring of both tools' flags (cli.md is the contract; keep every spelling).
+// The CLI11 wiring of both tools' flags (docs/cli.md is the contract; keep every spelling).
 #include "cli/options.hpp"
 
 #include <algorithm>
@@ -251,7 +251,7 @@ void validateCommon(const CommonOptions& o) {
     }
 }
 
-// Runs CLI11 and maps its outcome onto cli.md's exit codes, printing one line on error.
+// Runs CLI11 and maps its outcome onto docs/cli.md's exit codes, printing one line on error.
 ParseResult runParser(CLI::App& app, int argc, char** argv,
                       const std::function<void()>& validate) {
     app.failure_message([](const CLI::App* a, const CLI::Error& e) {

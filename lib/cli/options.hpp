@@ -12,7 +12,7 @@
 
 namespace ng::cli {
 
-// Flags both tools share (cli.md, "Shared by both tools").
+// Flags both tools share (docs/cli.md, "Shared by both tools").
 struct CommonOptions {
     std::string address;  // "" = the tool's default (sender localhost, receiver *)
     int port = 5555;

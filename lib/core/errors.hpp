@@ -1,4 +1,4 @@
-// Error types whose kind decides the exit code (see cli.md: 1 runtime, 2 usage, 3 timeout).
+// Error types whose kind decides the exit code (see docs/cli.md: 1 runtime, 2 usage, 3 timeout).
 #pragma once
 
 #include <stdexcept>

@@ -1,4 +1,4 @@
-// The one try/catch of each tool: maps an escaping exception to a cli.md exit code.
+// The one try/catch of each tool: maps an escaping exception to a docs/cli.md exit code.
 #pragma once
 
 #include <exception>

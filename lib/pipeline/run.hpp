@@ -5,11 +5,11 @@
 
 namespace ng::pipeline {
 
-// Capture thread -> bounded queue -> send thread. Returns a cli.md exit code; every
+// Capture stage -> bounded queue -> send loop. Returns a docs/cli.md exit code; every
 // failure has been logged as one line naming the thing and the fix.
 int runSender(const cli::SendOptions& options);
 
-// Receive thread -> bounded queue -> sink thread. Returns a cli.md exit code; outputs
+// Receive loop -> bounded queue -> sink stage. Returns a docs/cli.md exit code; outputs
 // are finalised whatever the reason the stream ended.
 int runReceiver(const cli::RecvOptions& options);
 

@@ -1,4 +1,4 @@
-// Unit tests of lib/cli: cli.md's spellings parse, bad values are refused with exit 2.
+// Unit tests of lib/cli: docs/cli.md's spellings parse, bad values are refused with exit 2.
 #include <doctest/doctest.h>
 
 #include <fstream>
@@ -64,7 +64,7 @@ std::string configError(const std::string& text, const std::vector<std::string>&
 
 TEST_SUITE("cli") {
 
-TEST_CASE("defaults match cli.md") {
+TEST_CASE("defaults match docs/cli.md") {
     ng::cli::SendOptions s;
     REQUIRE(send({}, s).run);
     CHECK(s.source.spec == "test");
