@@ -1,8 +1,9 @@
 // ImagePattern: parsing and formatting of image2-style file-name patterns.
 #include "sink/image_pattern.hpp"
 
-#include <algorithm>
 #include <cctype>
+
+#include "sink/output_folder.hpp"
 
 namespace ng::sink {
 
@@ -50,12 +51,7 @@ std::string ImagePattern::format(std::uint64_t number) const {
 }
 
 std::string ImagePattern::extension() const {
-    const auto dot = suffix.rfind('.');
-    if (dot == std::string::npos || suffix.find('/', dot) != std::string::npos) return {};
-    std::string ext = suffix.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext;
+    return lowerExtension(suffix);
 }
 
 std::string ImagePattern::folder() const {

@@ -1,7 +1,6 @@
 // makeSink(): turns one -o spelling into a Sink, loading a plugin for windows, videos, images.
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -27,15 +26,6 @@ constexpr std::array<const char*, 4> kVideoExtensions = {".mp4", ".avi", ".mkv",
 constexpr const char* kAcceptedForms =
     "use window, a video file .mp4/.avi/.mkv/.mov, an image pattern like "
     "dir/frame_%06d.png, '-' for y4m on stdout, 'raw:-', or 'null'";
-
-std::string lowerExtension(const std::string& path) {
-    const auto dot = path.rfind('.');
-    if (dot == std::string::npos || path.find('/', dot) != std::string::npos) return {};
-    std::string ext = path.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext;
-}
 
 template <std::size_t N>
 bool contains(const std::array<const char*, N>& list, const std::string& ext) {

@@ -1,9 +1,11 @@
-// prepareOutputFolder(): mkdir -p and a write probe for file outputs, at start-up.
+// prepareOutputFolder(): mkdir -p and a write probe for file outputs, at start-up; path parts.
 #include "sink/output_folder.hpp"
 
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +40,15 @@ std::string folderOf(const std::string& path) {
     const auto slash = path.rfind('/');
     if (slash == std::string::npos) return ".";
     return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+std::string lowerExtension(const std::string& path) {
+    const auto dot = path.rfind('.');
+    if (dot == std::string::npos || path.find('/', dot) != std::string::npos) return {};
+    std::string ext = path.substr(dot);
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return ext;
 }
 
 void prepareOutputFolder(const std::string& spec, const std::string& folder) {

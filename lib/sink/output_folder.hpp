@@ -1,4 +1,4 @@
-// prepareOutputFolder(): the folder of a file output exists and is writable before a frame comes.
+// File outputs: their folder exists and is writable before a frame comes; the parts of their paths.
 #pragma once
 
 #include <string>
@@ -12,5 +12,9 @@ void prepareOutputFolder(const std::string& spec, const std::string& folder);
 
 // The folder part of a file path: "." for a bare name, "/" for a file in the root.
 std::string folderOf(const std::string& path);
+
+// The lower-case extension of a file path, with the dot (".png"), or "" when the last
+// component has none.
+std::string lowerExtension(const std::string& path);
 
 }  // namespace ng::sink

@@ -7,6 +7,7 @@
 #include "core/errors.hpp"
 #include "sink/image_pattern.hpp"
 #include "sink/null_sink.hpp"
+#include "sink/output_folder.hpp"
 #include "sink/sink.hpp"
 #include "test_support.hpp"
 
@@ -16,17 +17,20 @@ using ng::sink::makeSink;
 namespace {
 
 std::string usageErrorOf(const std::string& spec) {
-    try {
-        makeSink(spec);
-    } catch (const ng::UsageError& e) {
-        return e.what();
-    }
-    return "";
+    return ng::test::messageOf<ng::UsageError>([&] { makeSink(spec); });
 }
 
 }  // namespace
 
 TEST_SUITE("sink") {
+    TEST_CASE("lowerExtension: the last component's, lower case, with the dot") {
+        using ng::sink::lowerExtension;
+        CHECK(lowerExtension("out/Clip.MKV") == ".mkv");
+        CHECK(lowerExtension("a.b/c.d.png") == ".png");
+        CHECK(lowerExtension("run.v2/clip") == "");
+        CHECK(lowerExtension("clip") == "");
+    }
+
     TEST_CASE("makeSink: built-in sinks by spelling") {
         CHECK(makeSink("null")->describe() == "null");
         CHECK_FALSE(makeSink("null")->usesStdout());
@@ -97,6 +101,7 @@ TEST_SUITE("sink") {
         CHECK(percent->folder() == "/tmp");
 
         CHECK(ImagePattern::parse("run_%03d/x.png")->folder().empty());
+        CHECK(ImagePattern::parse("v1.2/frame_%d")->extension().empty());
         CHECK_FALSE(ImagePattern::parse("plain.png"));
         CHECK_FALSE(ImagePattern::parse("a%s.png"));
         CHECK_FALSE(ImagePattern::parse("a%d%d.png"));

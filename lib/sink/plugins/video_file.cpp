@@ -12,7 +12,6 @@ extern "C" {
 }
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <memory>
 #include <opencv2/core.hpp>
@@ -23,6 +22,7 @@ extern "C" {
 
 #include "sink/bgr_converter.hpp"
 #include "sink/frame_timing.hpp"
+#include "sink/output_folder.hpp"
 #include "sink/sink_plugins.hpp"
 
 namespace ng::sink {
@@ -39,20 +39,6 @@ constexpr AVRational kRealTimeBase{1, 60000};
 // MPEG-4 part 2 and Motion JPEG at a fixed quantiser (ffmpeg -q:v 3): their default is a
 // bit rate of 200 kbit/s, which smears any picture larger than a thumbnail.
 constexpr int kQuantiser = 3;
-
-std::string lowerExtension(const std::string& path) {
-    const auto dot = path.rfind('.');
-    std::string ext = dot == std::string::npos ? std::string{} : path.substr(dot);
-    std::transform(ext.begin(), ext.end(), ext.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return ext;
-}
-
-std::string folderOf(const std::string& path) {
-    const auto slash = path.rfind('/');
-    if (slash == std::string::npos) return ".";
-    return slash == 0 ? "/" : path.substr(0, slash);
-}
 
 bool isFolder(const std::string& path) {
     struct stat st {};
