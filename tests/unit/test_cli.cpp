@@ -52,12 +52,8 @@ std::string writeConfig(const ng::test::TempDir& dir, const std::string& text) {
 // The message checkConfigFile gives for `text` against `keys`; "" when it accepts it.
 std::string configError(const std::string& text, const std::vector<std::string>& keys) {
     ng::test::TempDir dir("ng_cli_config");
-    try {
-        ng::cli::checkConfigFile(writeConfig(dir, text), keys);
-    } catch (const ng::UsageError& e) {
-        return e.what();
-    }
-    return "";
+    return ng::test::messageOf<ng::UsageError>(
+        [&] { ng::cli::checkConfigFile(writeConfig(dir, text), keys); });
 }
 
 }  // namespace

@@ -32,12 +32,7 @@ using ng::test::ScopedEnv;
 namespace {
 
 std::string loadError(const std::string& name, const char* symbol) {
-    try {
-        ng::loadPluginSymbol(name, symbol);
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    return "";
+    return ng::test::messageOf<std::runtime_error>([&] { ng::loadPluginSymbol(name, symbol); });
 }
 
 std::string selfMaps() {

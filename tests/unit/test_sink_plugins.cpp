@@ -22,13 +22,9 @@ std::string openError(const std::string& spec) {
     auto sink = ng::sink::makeSink(spec);
     ng::sink::StreamInfo info;
     info.shape = ng::FrameShape{48, 64, 3};
-    try {
-        sink->open(info);
-    } catch (const std::runtime_error& e) {
-        return e.what();
-    }
-    sink->close();
-    return "";
+    const std::string error = ng::test::messageOf<std::runtime_error>([&] { sink->open(info); });
+    if (error.empty()) sink->close();
+    return error;
 }
 
 }  // namespace

@@ -2,9 +2,12 @@
 // --loop, --resize, and the errors for cameras and URLs that are not there.
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -45,86 +48,80 @@ std::vector<std::uint8_t> testFrame(std::uint64_t index, ng::FrameShape shape) {
     return pixels;
 }
 
-std::string startError(const std::string& spec) {
+// A folder holding test-pattern frames 0..count-1 as the image sequence `pattern`.
+struct ImageSequence {
+    explicit ImageSequence(int count) { writeTestFrames(pattern, shape, count); }
+
+    TempDir dir{"ng_capture_test"};
+    const ng::FrameShape shape{48, 64, 3};
+    const std::string pattern = dir.path() + "/f_%04d.png";
+};
+
+ng::source::SourceOptions optionsFor(const std::string& spec) {
     ng::source::SourceOptions options;
     options.spec = spec;
-    try {
-        auto source = ng::source::makeSource(options);
-        source->start();
-    } catch (const std::runtime_error& e) {
-        return e.what();
+    return options;
+}
+
+// The source for `options`, started as ngsend starts it.
+std::unique_ptr<ng::source::Source> startSource(const ng::source::SourceOptions& options) {
+    auto source = ng::source::makeSource(options);
+    source->start();
+    return source;
+}
+
+std::string startError(const std::string& spec) {
+    return ng::test::messageOf<std::runtime_error>([&] { startSource(optionsFor(spec)); });
+}
+
+// Checks that `source` gives exactly the test-pattern frames `indices` of `shape`, then ends.
+void checkReadsBack(ng::source::Source& source, const std::vector<std::uint64_t>& indices,
+                    ng::FrameShape shape) {
+    for (std::uint64_t i : indices) {
+        CAPTURE(i);
+        auto frame = source.next(std::chrono::milliseconds(1000));
+        REQUIRE(frame);
+        REQUIRE(frame->shape == shape);
+        CHECK(frame->headroom == ng::kWireHeadroom);
+        CHECK(std::memcmp(frame->pixels, testFrame(i, shape).data(), shape.bytes()) == 0);
     }
-    return "";
+    CHECK_FALSE(source.next(std::chrono::milliseconds(1000)));
+    CHECK(source.ended());
 }
 
 }  // namespace
 
 TEST_SUITE("source") {
     TEST_CASE("capture plugin: an image sequence reads back exactly, then ends") {
-        TempDir dir("ng_capture_test");
-        const ng::FrameShape shape{48, 64, 3};
-        const std::string pattern = dir.path() + "/f_%04d.png";
-        writeTestFrames(pattern, shape, 5);
-
-        ng::source::SourceOptions options;
-        options.spec = pattern;
-        auto source = ng::source::makeSource(options);
-        source->start();
+        const ImageSequence sequence(5);
+        auto source = startSource(optionsFor(sequence.pattern));
         CHECK(source->nominalFps() == doctest::Approx(25));
-        CHECK(source->describe() == "image sequence " + pattern);
-        for (std::uint64_t i = 0; i < 5; ++i) {
-            CAPTURE(i);
-            auto frame = source->next(std::chrono::milliseconds(1000));
-            REQUIRE(frame);
-            REQUIRE(frame->shape == shape);
-            CHECK(frame->headroom == ng::kWireHeadroom);
-            CHECK(std::memcmp(frame->pixels, testFrame(i, shape).data(), shape.bytes()) == 0);
-        }
-        CHECK_FALSE(source->next(std::chrono::milliseconds(1000)));
-        CHECK(source->ended());
+        CHECK(source->describe() == "image sequence " + sequence.pattern);
+        checkReadsBack(*source, {0, 1, 2, 3, 4}, sequence.shape);
         source->stop();
     }
 
     TEST_CASE("capture plugin: an image sequence goes on past missing files") {
-        TempDir dir("ng_capture_test");
-        const ng::FrameShape shape{48, 64, 3};
-        const std::string pattern = dir.path() + "/f_%04d.png";
-        writeTestFrames(pattern, shape, 7);
+        const ImageSequence sequence(7);
         // Numbered from 1, as ffmpeg writes them: f_0003.png holds frame 2. CAP_IMAGES
         // stopped at the first gap, and frames 3 to 6 were lost without a word.
-        fs::remove(dir.path() + "/f_0003.png");
-        fs::remove(dir.path() + "/f_0005.png");
-        fs::remove(dir.path() + "/f_0006.png");
+        fs::remove(sequence.dir.path() + "/f_0003.png");
+        fs::remove(sequence.dir.path() + "/f_0005.png");
+        fs::remove(sequence.dir.path() + "/f_0006.png");
 
-        ng::source::SourceOptions options;
-        options.spec = pattern;
-        auto source = ng::source::makeSource(options);
-        source->start();
-        for (std::uint64_t i : {0, 1, 3, 6}) {
-            CAPTURE(i);
-            auto frame = source->next(std::chrono::milliseconds(1000));
-            REQUIRE(frame);
-            CHECK(std::memcmp(frame->pixels, testFrame(i, shape).data(), shape.bytes()) == 0);
-        }
-        CHECK_FALSE(source->next(std::chrono::milliseconds(1000)));
-        CHECK(source->ended());
+        auto source = startSource(optionsFor(sequence.pattern));
+        checkReadsBack(*source, {0, 1, 3, 6}, sequence.shape);
         source->stop();
     }
 
     TEST_CASE("capture plugin: --loop restarts and --resize scales") {
-        TempDir dir("ng_capture_test");
-        const ng::FrameShape shape{48, 64, 3};
-        const std::string pattern = dir.path() + "/f_%04d.png";
-        writeTestFrames(pattern, shape, 3);
-
-        ng::source::SourceOptions options;
-        options.spec = pattern;
+        const ImageSequence sequence(3);
+        ng::source::SourceOptions options = optionsFor(sequence.pattern);
         options.loop = true;
         options.resize = true;
         options.width = 32;
         options.height = 20;
-        auto source = ng::source::makeSource(options);
-        source->start();
+        auto source = startSource(options);
         std::vector<std::vector<std::uint8_t>> seen;
         for (int i = 0; i < 7; ++i) {
             auto frame = source->next(std::chrono::milliseconds(1000));
@@ -146,10 +143,7 @@ TEST_SUITE("source") {
         const std::string path = dir.path() + "/clip.avi";
         writeTestFrames(path, shape, 10);
 
-        ng::source::SourceOptions options;
-        options.spec = path;
-        auto source = ng::source::makeSource(options);
-        source->start();
+        auto source = startSource(optionsFor(path));
         CHECK(source->nominalFps() == doctest::Approx(25));
         int frames = 0;
         while (auto frame = source->next(std::chrono::milliseconds(1000))) {

@@ -5,6 +5,7 @@
 
 #include "core/errors.hpp"
 #include "source/source.hpp"
+#include "test_support.hpp"
 
 using ng::source::makeSource;
 using ng::source::SourceOptions;
@@ -20,12 +21,7 @@ SourceOptions withSpec(const std::string& spec) {
 // The message of the exception makeSource() throws for `options`, "" if none.
 template <typename Error>
 std::string errorOf(const SourceOptions& options) {
-    try {
-        makeSource(options);
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
+    return ng::test::messageOf<Error>([&] { makeSource(options); });
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-// Helpers shared by the unit tests: temporary folders, environment variables, and taking
-// every frame from one of ngsend's frame feeds.
+// Helpers shared by the unit tests: temporary folders, environment variables, the message of
+// an expected exception, and taking every frame from one of ngsend's frame feeds.
 #pragma once
 
 #include <chrono>
@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include <doctest/doctest.h>
@@ -63,6 +64,18 @@ private:
     const char* name_;
     std::optional<std::string> old_;
 };
+
+// The message of the `Error` that `action()` throws, "" when it throws none. Any other
+// exception passes through, so the test fails on it.
+template <typename Error, typename Action>
+std::string messageOf(Action&& action) {
+    try {
+        std::forward<Action>(action)();
+    } catch (const Error& e) {
+        return e.what();
+    }
+    return "";
+}
 
 // Takes frames until the feed finishes, as ngsend's send loop does.
 inline std::vector<Frame> takeAll(pipeline::FrameFeed& feed) {
