@@ -2,7 +2,6 @@
 import ctypes
 import os
 import signal
-import time
 
 import numpy as np
 
@@ -73,27 +72,34 @@ def locate(screen, image):
     return best
 
 
-def check_window_shows_frame(workdir):
+def on_screen_display(workdir, body):
+    """Runs body(display) with an Xvfb display that ffmpeg can take screenshots of."""
     ngtest.require_tool("ffmpeg")
     if b"x11grab" not in ngtest.run(["ffmpeg", "-hide_banner", "-devices"], text=False).stdout:
         raise ngtest.Skip("ffmpeg has no x11grab device")
     xvfb, display = start_xvfb(workdir)
     try:
-        show_and_find(workdir, display)
+        body(display)
     finally:
         stop_xvfb(xvfb)
 
 
-def show_and_find(workdir, display):
+def stream_still(workdir, display, outputs):
+    """Starts ngrecv showing `outputs` on `display` and ngsend looping a distinctive still.
+    Returns (recv, send, image, summary path)."""
     image = distinctive_image()
     img_path = os.path.join(workdir, "still.png")
     ngtest.write_png(img_path, image[..., ::-1])
-
     summary = os.path.join(workdir, "recv.json")
-    recv, ep = ngtest.start_receiver(["-o", "window", "-t", "10", "--summary", summary],
+    recv, ep = ngtest.start_receiver([*outputs, "-t", "10", "--summary", summary],
                                      workdir, env={"DISPLAY": display})
     send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", *ep, "-t", "5"], workdir)
-    # The window needs a moment to appear and paint: look until the frame is on screen.
+    return recv, send, image, summary
+
+
+def find_on_screen(display, image, recv):
+    """Looks until `image` is on screen 1:1 (the window needs a moment to appear and paint);
+    returns (mean abs diff, y, x) of where it is."""
     found = None
 
     def on_screen():
@@ -106,6 +112,16 @@ def show_and_find(workdir, display):
     except AssertionError:
         raise AssertionError(f"frame not found 1:1 on screen (best match: {found})\n"
                              + recv.describe())
+    return found
+
+
+def check_window_shows_frame(workdir):
+    on_screen_display(workdir, lambda display: show_and_find(workdir, display))
+
+
+def show_and_find(workdir, display):
+    recv, send, image, summary = stream_still(workdir, display, ["-o", "window"])
+    find_on_screen(display, image, recv)
 
     # SIGINT makes ngsend send the terminate message; both end cleanly.
     send.send_signal(signal.SIGINT)
@@ -150,38 +166,13 @@ def press_key(display, key, x, y):
 
 
 def check_q_in_window_ends_the_stream(workdir):
-    ngtest.require_tool("ffmpeg")
-    if b"x11grab" not in ngtest.run(["ffmpeg", "-hide_banner", "-devices"], text=False).stdout:
-        raise ngtest.Skip("ffmpeg has no x11grab device")
-    xvfb, display = start_xvfb(workdir)
-    try:
-        quit_with_q(workdir, display)
-    finally:
-        stop_xvfb(xvfb)
+    on_screen_display(workdir, lambda display: quit_with_q(workdir, display))
 
 
 def quit_with_q(workdir, display):
-    image = distinctive_image()
-    img_path = os.path.join(workdir, "still.png")
-    ngtest.write_png(img_path, image[..., ::-1])
     video = os.path.join(workdir, "out.mkv")
-    port = ngtest.free_port()
-    summary = os.path.join(workdir, "recv.json")
-    recv = ngtest.ngrecv(["-o", "window", "-o", video, "-a", "127.0.0.1", "-p", port, "-t", "10",
-                          "--summary", summary], workdir, env={"DISPLAY": display})
-    ngtest.wait_listening(recv)
-    send = ngtest.ngsend(["-s", img_path, "--loop", "--fps", "10", "-a", "127.0.0.1", "-p", port,
-                          "-t", "5"], workdir)
-    found = None
-    deadline = time.monotonic() + 12
-    time.sleep(1.5)
-    while time.monotonic() < deadline:
-        found = locate(screenshot(display), image)
-        if found and found[0] < 3:
-            break
-        time.sleep(1)
-    assert found and found[0] < 3, "window not found\n" + recv.describe()
-    _, y, x = found
+    recv, send, image, summary = stream_still(workdir, display, ["-o", "window", "-o", video])
+    _, y, x = find_on_screen(display, image, recv)
     press_key(display, "q", x + IMG_W // 2, y + IMG_H // 2)
     # q is an explicit request: the stream ends, the video is finished, exit 0.
     ngtest.expect_exit(recv, 0, timeout=10)
