@@ -32,10 +32,13 @@ struct FrameReceiver::Impl {
           policy(channel.pattern().makeReceiver(channel, receiverId, std::move(replies))) {}
 
     std::optional<Received> receive(Millis wait);
+    std::optional<Received> cutOff();
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
     FrameShape checkJpeg(ByteView jpeg);
     Received refuse(Received event, std::string why);
+    Received refuseTooLarge(Received event, const wire::Header& header, std::string size,
+                            std::optional<FrameShape> shape);
 
     detail::Channel channel;
     std::string receiverId;
@@ -43,14 +46,42 @@ struct FrameReceiver::Impl {
     std::unique_ptr<detail::ReceiverPolicy> policy;
     // Reads the headers of JPEG frames; made on the first one.
     std::unique_ptr<codec::JpegDecoder> jpegHeaders;
+    // A message received but not handled yet: the next receive() returns it.
+    std::vector<zmq::message_t> held;
 };
 
 std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     std::vector<zmq::message_t> parts;
+    if (!held.empty()) {
+        parts.swap(held);
+        return handle(parts);
+    }
+    if (std::optional<Received> event = cutOff()) return event;
     if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
         return std::nullopt;
     }
+    // A sender cut off before this message came (perhaps the same one, reconnected to end
+    // its stream) is told first, so that it is counted even when this message ends the run.
+    if (std::optional<Received> event = cutOff()) {
+        held.swap(parts);
+        return event;
+    }
     return handle(parts);
+}
+
+// libzmq drops a message over ZMQ_MAXMSGSIZE together with its connection, and says
+// nothing of it but that the connection ended; the sender's libzmq then connects again at
+// once. A connection that comes back that soon is taken to be that.
+std::optional<Received> FrameReceiver::Impl::cutOff() {
+    if (channel.monitor().quickReconnects() == 0) return std::nullopt;
+    Received event;
+    event.kind = Received::Kind::CutOff;
+    event.error = fmt::format(
+        "a sender at {} was cut off: its message exceeded {} bytes, the most this receiver "
+        "reads with --max-frame-size of {} bytes; raise --max-frame-size (WxHxC)",
+        channel.endpoint(), detail::readableMessageBytes(channel.config()),
+        channel.config().maxFrameBytes);
+    return event;
 }
 
 Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
@@ -66,6 +97,13 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     event.senderBiMode = header.biMode;
 
     if (header.terminate) {
+        try {
+            event.lastSeq = wire::decodeTerminateLastSeq(detail::viewOf(parts.front()));
+        } catch (const ProtocolError& e) {
+            // The stream ends all the same; only the count of frames lost at its end is
+            // unknown.
+            spdlog::warn("the end-of-stream message has a bad extension, ignored: {}", e.what());
+        }
         policy->terminateTaken();
         event.kind = Received::Kind::Terminate;
         return event;
@@ -84,7 +122,21 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     // bytes inside the zmq_msg_t itself, so they move whenever the message_t does.
     auto payload = std::make_shared<zmq::message_t>(std::move(pixels));
     Frame& frame = event.frame;
+    // Known before the frame is read, so that a refused frame is accounted for too.
+    frame.seq = header.seq.value_or(0);
+    frame.captureTimeUs = header.captureTimeUs.value_or(0);
+    const std::size_t limit = channel.config().maxFrameBytes;
     try {
+        if (header.codec == Codec::Raw && payload->size() > limit + wire::kMaxNdarrayPrefix) {
+            // A real frame over the limit, not a claim: say its shape when it has a valid one.
+            std::optional<FrameShape> shape;
+            try {
+                shape = wire::decodeNdarray(detail::viewOf(*payload), payload->size()).shape;
+            } catch (const ProtocolError&) {
+            }
+            return refuseTooLarge(std::move(event), header,
+                                  fmt::format("{} bytes", payload->size()), shape);
+        }
         if (header.codec == Codec::Raw) {
             const wire::NdarrayView ndarray =
                 wire::decodeNdarray(detail::viewOf(*payload), channel.config().maxFrameBytes);
@@ -95,6 +147,11 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
             const ByteView jpeg =
                 wire::decodeByteArray(detail::viewOf(*payload), channel.config().maxFrameBytes);
             frame.shape = checkJpeg(jpeg);
+            if (frame.shape.bytes() > limit) {
+                return refuseTooLarge(std::move(event), header,
+                                      fmt::format("{} bytes decoded", frame.shape.bytes()),
+                                      frame.shape);
+            }
             frame.pixels = jpeg.data;
             frame.codec = header.codec;
             frame.codedBytes = jpeg.size;
@@ -109,32 +166,48 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
 
     event.kind = Received::Kind::Frame;
     frame.owner = std::move(payload);  // the pixels live as long as any copy of the frame
-    // A sender other than ngsend (vidgear) sends neither: both stay 0, and a caller that
-    // needs numbering counts frames itself.
-    frame.seq = header.seq.value_or(0);
-    frame.captureTimeUs = header.captureTimeUs.value_or(0);
+    // A sender other than ngsend (vidgear) sends no seq or capture time: both stay 0, and a
+    // caller that needs numbering counts frames itself.
     frame.data = header.data.text;
     return event;
 }
 
-// The shape a JPEG frame decodes to, bounded like a raw frame's by --max-frame-size.
+// The shape a JPEG frame decodes to (the caller bounds it by --max-frame-size).
 FrameShape FrameReceiver::Impl::checkJpeg(ByteView jpeg) {
     if (!jpegHeaders) jpegHeaders = std::make_unique<codec::JpegDecoder>();
-    const FrameShape shape = jpegHeaders->readShape(jpeg);
-    if (shape.bytes() > channel.config().maxFrameBytes) {
-        throw codec::JpegError(fmt::format("a {}x{} picture is over the limit of {} bytes",
-                                           shape.width, shape.height,
-                                           channel.config().maxFrameBytes));
-    }
-    return shape;
+    return jpegHeaders->readShape(jpeg);
 }
 
 Received FrameReceiver::Impl::refuse(Received event, std::string why) {
-    policy->refused();
+    policy->refused(wire::Notice{});
     spdlog::debug("refused a message from {}: {}",
                   event.peer.empty() ? channel.endpoint() : event.peer, why);
     event.kind = Received::Kind::Invalid;
     event.error = std::move(why);
+    return event;
+}
+
+// A frame over --max-frame-size is a frame lost by this end's settings, not a broken
+// sender: the answer tells the sender why (ng_refused), in words that name the fix.
+Received FrameReceiver::Impl::refuseTooLarge(Received event, const wire::Header& header,
+                                             std::string size, std::optional<FrameShape> shape) {
+    const std::size_t limit = channel.config().maxFrameBytes;
+    const std::string frame = header.seq ? fmt::format("frame {}", *header.seq) : "a frame";
+    const std::string what =
+        shape ? fmt::format("{} is {}x{}x{} ({})", frame, shape->width, shape->height,
+                            shape->channels, size)
+              : fmt::format("{} has {}", frame, size);
+    const std::string fix = shape ? fmt::format("--max-frame-size {}x{}x{} or more",
+                                                shape->width, shape->height, shape->channels)
+                                  : std::string("a larger --max-frame-size");
+    wire::Notice notice;
+    notice.refused = fmt::format(
+        "{}, over the receiver's --max-frame-size of {} bytes; start ngrecv with {}, or send "
+        "smaller frames",
+        what, limit, fix);
+    policy->refused(notice);
+    event.kind = Received::Kind::TooLarge;
+    event.error = notice.refused;
     return event;
 }
 
@@ -147,6 +220,8 @@ FrameReceiver::~FrameReceiver() = default;
 std::optional<Received> FrameReceiver::receive(Millis wait) { return impl_->receive(wait); }
 
 std::string FrameReceiver::endpoint() const { return impl_->channel.endpoint(); }
+
+void FrameReceiver::stopAfter(std::uint64_t frames) { impl_->policy->stopAfter(frames); }
 
 const std::string& FrameReceiver::receiverId() const { return impl_->receiverId; }
 
