@@ -127,16 +127,6 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     frame.captureTimeUs = header.captureTimeUs.value_or(0);
     const std::size_t limit = channel.config().maxFrameBytes;
     try {
-        if (header.codec == Codec::Raw && payload->size() > limit + wire::kMaxNdarrayPrefix) {
-            // A real frame over the limit, not a claim: say its shape when it has a valid one.
-            std::optional<FrameShape> shape;
-            try {
-                shape = wire::decodeNdarray(detail::viewOf(*payload), payload->size()).shape;
-            } catch (const ProtocolError&) {
-            }
-            return refuseTooLarge(std::move(event), header,
-                                  fmt::format("{} bytes", payload->size()), shape);
-        }
         if (header.codec == Codec::Raw) {
             const wire::NdarrayView ndarray =
                 wire::decodeNdarray(detail::viewOf(*payload), channel.config().maxFrameBytes);
@@ -157,6 +147,19 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
             frame.codedBytes = jpeg.size;
         }
     } catch (const ProtocolError& e) {
+        // A whole, valid frame over the limit is one lost to this end's settings; a claim
+        // that its bytes do not back is a malformed message.
+        if (header.codec == Codec::Raw && payload->size() > limit) {
+            std::optional<FrameShape> shape;
+            try {
+                shape = wire::decodeNdarray(detail::viewOf(*payload), payload->size()).shape;
+            } catch (const ProtocolError&) {
+            }
+            if (shape) {
+                return refuseTooLarge(std::move(event), header,
+                                      fmt::format("{} bytes", payload->size()), shape);
+            }
+        }
         return refuse(std::move(event), fmt::format("bad frame: {}", e.what()));
     } catch (const codec::JpegError& e) {
         return refuse(std::move(event), fmt::format("bad JPEG frame: {}", e.what()));
