@@ -32,7 +32,7 @@ struct FrameReceiver::Impl {
           policy(channel.pattern().makeReceiver(channel, receiverId, std::move(replies))) {}
 
     std::optional<Received> receive(Millis wait);
-    std::optional<Received> cutOff();
+    std::optional<Received> cutOff(const std::vector<zmq::message_t>& parts);
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
     FrameShape checkJpeg(ByteView jpeg);
@@ -48,21 +48,24 @@ struct FrameReceiver::Impl {
     std::unique_ptr<codec::JpegDecoder> jpegHeaders;
     // A message received but not handled yet: the next receive() returns it.
     std::vector<zmq::message_t> held;
+    // Connections that came back at once, not yet judged (cutOff()).
+    int suspectedCutOffs = 0;
+    // The number of the last frame whose header was read, taken or refused.
+    std::optional<std::uint64_t> lastSeq;
 };
 
 std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     std::vector<zmq::message_t> parts;
     if (!held.empty()) {
         parts.swap(held);
-        return handle(parts);
-    }
-    if (std::optional<Received> event = cutOff()) return event;
-    if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
+    } else if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
+        suspectedCutOffs += channel.monitor().quickReconnects();
         return std::nullopt;
     }
-    // A sender cut off before this message came (perhaps the same one, reconnected to end
-    // its stream) is told first, so that it is counted even when this message ends the run.
-    if (std::optional<Received> event = cutOff()) {
+    suspectedCutOffs += channel.monitor().quickReconnects();
+    // A sender cut off before this message came is told first, so that it is counted even
+    // when this message ends the run.
+    if (std::optional<Received> event = cutOff(parts)) {
         held.swap(parts);
         return event;
     }
@@ -71,9 +74,32 @@ std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
 
 // libzmq drops a message over ZMQ_MAXMSGSIZE together with its connection, and says
 // nothing of it but that the connection ended; the sender's libzmq then connects again at
-// once. A connection that comes back that soon is taken to be that.
-std::optional<Received> FrameReceiver::Impl::cutOff() {
-    if (channel.monitor().quickReconnects() == 0) return std::nullopt;
+// once. A connection that comes back that soon is suspected to be that, and the first
+// message after it decides: a sender that goes on where it was (or that does not number
+// its frames, as vidgear) was cut off; one whose numbering began again is a new sender,
+// restarted as fast.
+std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::message_t>& parts) {
+    if (suspectedCutOffs == 0) return std::nullopt;
+    std::optional<std::uint64_t> seq;
+    bool terminate = false;
+    try {
+        const wire::Header header = wire::decodeHeader(detail::viewOf(parts.front()));
+        terminate = header.terminate;
+        seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front()))
+                        : header.seq;
+    } catch (const ProtocolError&) {
+        // Judged as a sender that does not number its frames; handle() refuses it.
+    }
+    // The end-of-stream message names the last frame, which the cut-off one was at least.
+    const bool restarted =
+        seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
+    if (restarted) {
+        spdlog::debug("a new sender connected right after one left (its frames start at {})",
+                      *seq);
+        suspectedCutOffs = 0;
+        return std::nullopt;
+    }
+    --suspectedCutOffs;
     Received event;
     event.kind = Received::Kind::CutOff;
     event.error = fmt::format(
@@ -95,6 +121,7 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
         return refuse(std::move(event), fmt::format("bad header: {}", e.what()));
     }
     event.senderBiMode = header.biMode;
+    if (!header.terminate && header.seq) lastSeq = header.seq;
 
     if (header.terminate) {
         try {
