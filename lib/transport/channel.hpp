@@ -100,7 +100,7 @@ struct Received {
     bool senderBiMode = false;
     // Invalid, TooLarge: why the message was refused; CutOff: what happened. For the log.
     std::string error;
-    std::string peer;    // the sender's address when the transport knows it ("" otherwise)
+    std::string peer;  // the sender's address when the transport knows it ("" otherwise)
     // Terminate: the sequence number of the sender's last frame (ngsend tells it).
     std::optional<std::uint64_t> lastSeq;
 };

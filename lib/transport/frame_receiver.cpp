@@ -85,17 +85,14 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
     try {
         const wire::Header header = wire::decodeHeader(detail::viewOf(parts.front()));
         terminate = header.terminate;
-        seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front()))
-                        : header.seq;
+        seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
     } catch (const ProtocolError&) {
         // Judged as a sender that does not number its frames; handle() refuses it.
     }
     // The end-of-stream message names the last frame, which the cut-off one was at least.
-    const bool restarted =
-        seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
+    const bool restarted = seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
     if (restarted) {
-        spdlog::debug("a new sender connected right after one left (its frames start at {})",
-                      *seq);
+        spdlog::debug("a new sender connected right after one left (its frames start at {})", *seq);
         suspectedCutOffs = 0;
         return std::nullopt;
     }
@@ -223,12 +220,11 @@ Received FrameReceiver::Impl::refuseTooLarge(Received event, const wire::Header&
                                              std::string size, std::optional<FrameShape> shape) {
     const std::size_t limit = channel.config().maxFrameBytes;
     const std::string frame = header.seq ? fmt::format("frame {}", *header.seq) : "a frame";
-    const std::string what =
-        shape ? fmt::format("{} is {}x{}x{} ({})", frame, shape->width, shape->height,
-                            shape->channels, size)
-              : fmt::format("{} has {}", frame, size);
-    const std::string fix = shape ? fmt::format("--max-frame-size {}x{}x{} or more",
-                                                shape->width, shape->height, shape->channels)
+    const std::string what = shape ? fmt::format("{} is {}x{}x{} ({})", frame, shape->width,
+                                                 shape->height, shape->channels, size)
+                                   : fmt::format("{} has {}", frame, size);
+    const std::string fix = shape ? fmt::format("--max-frame-size {}x{}x{} or more", shape->width,
+                                                shape->height, shape->channels)
                                   : std::string("a larger --max-frame-size");
     wire::Notice notice;
     notice.refused = fmt::format(

@@ -37,8 +37,8 @@ private:
 // timeout, or a short grace once stopping; negative waits until all are delivered.
 Millis flushLinger(const Channel& channel);
 
-// Sends the end-of-stream message `endMessage` within `budget`. Once a receiver has taken it, closing
-// the socket flushes what is still queued (flushLinger()). False, after a warning, when no
+// Sends the end-of-stream message `endMessage` within `budget`. Once a receiver has taken it,
+// closing the socket flushes what is still queued (flushLinger()). False, after a warning, when no
 // receiver took it.
 bool sendTerminate(Channel& channel, EndingBudget& budget, const wire::Bytes& endMessage);
 

@@ -807,8 +807,8 @@ TEST_CASE("wire: the end of stream carries the last frame's number, vidgear's by
     const Bytes withSeq = ng::wire::encodeTerminate(59);
     // {"terminate": true, "ng_last_seq": 59}: the map grows to 2 entries, vidgear's key
     // stays first and unchanged.
-    const Bytes expected = {0x82, 0xa9, 't', 'e', 'r', 'm', 'i', 'n', 'a', 't', 'e', 0xc3,
-                            0xab, 'n', 'g', '_', 'l', 'a', 's', 't', '_', 's', 'e', 'q', 59};
+    const Bytes expected = {0x82, 0xa9, 't', 'e', 'r', 'm', 'i', 'n', 'a', 't', 'e', 0xc3, 0xab,
+                            'n',  'g',  '_', 'l', 'a', 's', 't', '_', 's', 'e', 'q', 59};
     CHECK(withSeq == expected);
     const Header header = ng::wire::decodeHeader(view(withSeq));
     CHECK(header.terminate);
@@ -831,8 +831,9 @@ TEST_CASE("wire: the end of stream carries the last frame's number, vidgear's by
                          ProtocolError);
 }
 
-TEST_CASE("wire: a notice in a reply keeps vidgear's keys; without bidirectional mode it is a map "
-          "without return_type") {
+TEST_CASE(
+    "wire: a notice in a reply keeps vidgear's keys; without bidirectional mode it is a map "
+    "without return_type") {
     ng::wire::Notice refused;
     refused.refused = "too large";
     const Bytes reply = ng::wire::encodeReply(DataValue::none(), ng::Codec::Raw, refused);
