@@ -134,5 +134,37 @@ def check_mode_mismatch_ends_sender_at_once(workdir):
             assert fix in send.stderr(), send.describe()
 
 
+def check_notices_keep_vidgear_answer_forms(workdir):
+    # What a vidgear sender gets from ngrecv -n 2: one single-part answer per frame; in
+    # bidirectional mode its reply map with ng_stop added, otherwise a map without
+    # return_type in place of the plain text (vidgear only logs that one).
+    for pattern in (0, 1):
+        for bi in (False, True):
+            recv, ep, _ = start_receiver(workdir, ["--pattern", str(pattern), "-n", "2",
+                                                   "-t", "10",
+                                                   *(["--bidirectional"] if bi else [])])
+            sock = connect(pattern, ngtest.port_of(ep))
+            answers = []
+            try:
+                for i in range(2):
+                    sock.send(ngtest.vg_header(bi_mode=bi), zmq.SNDMORE)
+                    sock.send(ngtest.vg_frame(ngtest.seeded_image(i, (24, 32, 3))))
+                    answers.append(sock.recv())
+                    assert not sock.getsockopt(zmq.RCVMORE), "an answer of more than one part"
+            finally:
+                sock.close(linger=0)
+            ngtest.expect_exit(recv, 0, timeout=10)
+            where = f"pattern {pattern}, bidirectional {bi}"
+            last = msgpack.unpackb(answers[1])
+            assert last.get("ng_stop") == "it reached its --frames 2", (where, last)
+            if bi:
+                first = msgpack.unpackb(answers[0])
+                assert first == {"return_type": "NoneType", "return_data": ""}, (where, first)
+                assert last["return_type"] == "NoneType" and last["return_data"] == "", last
+            else:
+                assert ngtest.PLAIN_ACK.match(answers[0].decode()), (where, answers[0])
+                assert "return_type" not in last, (where, last)
+
+
 if __name__ == "__main__":
     ngtest.main(globals())
