@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 
 #include "core/frame.hpp"
 #include "core/stream_stats.hpp"
@@ -15,13 +16,25 @@ public:
 
     // Records one received frame; `receivedUs` is the wall clock at arrival.
     void onFrame(const Frame& frame, std::int64_t receivedUs);
+    // Records a frame that arrived but was refused (over --max-frame-size): it is dropped,
+    // and not lost in transit. `frame` holds only its seq and capture time.
+    void onRefused(const Frame& frame);
+    // The sender ended the stream; `lastSeq` is the number of the last frame it sent, when
+    // it said (ngsend does). Frames after the last one seen were lost in transit.
+    void onStreamEnd(std::optional<std::uint64_t> lastSeq);
 
     // Frames missing from the sequence: lost on the way or skipped by the sender.
     std::uint64_t lostInTransit() const { return lostInTransit_; }
+    // Frames refused for their size.
+    std::uint64_t refused() const { return refused_; }
 
 private:
+    // Moves past frame `seq`, counting the frames missing before it.
+    void advanceTo(std::uint64_t seq);
+
     StreamStats& stats_;
     std::uint64_t lostInTransit_ = 0;
+    std::uint64_t refused_ = 0;
     bool haveSeq_ = false;
     std::uint64_t expectedSeq_ = 0;
 };

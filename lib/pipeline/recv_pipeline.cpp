@@ -54,6 +54,9 @@ struct ReceiveResult {
     FrameShape lastShape;
     std::uint64_t lostInTransit = 0;  // gaps in the frame numbers
     std::uint64_t droppedLatest = 0;  // replaced in the queue by a newer frame (--latest)
+    std::uint64_t refused = 0;        // frames over --max-frame-size, refused
+    std::uint64_t cutOff = 0;         // senders cut off for a message too large to read
+    std::string firstRefusal;         // why the first of those frames was refused
 };
 
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
@@ -70,6 +73,11 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                               std::chrono::seconds(1), [](std::uint64_t skipped, std::uint64_t) {
                                   spdlog::warn("{} more invalid messages skipped", skipped);
                               });
+    // Frames refused for their size: the first ones are told, the rest counted.
+    LimitedWarning tooLargeLog("refused", kInvalidLogsPerSecond, std::chrono::seconds(1),
+                               [](std::uint64_t skipped, std::uint64_t) {
+                                   spdlog::warn("{} more frames refused for their size", skipped);
+                               });
     const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
     auto lastActivity = SteadyClock::now();
     long long frames = 0;
@@ -90,12 +98,27 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             lastActivity = SteadyClock::now();
             if (received->kind == transport::Received::Kind::Terminate) {
                 spdlog::info("the sender ended the stream");
+                accounting.onStreamEnd(received->lastSeq);
                 result.terminated = true;
                 break;
             }
             if (received->kind == transport::Received::Kind::Invalid) {
                 stats.addError();
                 invalidLog.warn(received->error);
+                continue;
+            }
+            if (received->kind == transport::Received::Kind::TooLarge) {
+                stats.addError();
+                accounting.onRefused(received->frame);
+                if (result.firstRefusal.empty()) result.firstRefusal = received->error;
+                tooLargeLog.warn(received->error);
+                continue;
+            }
+            if (received->kind == transport::Received::Kind::CutOff) {
+                // Each cut-off lost a message at least; the reason is the same each time.
+                stats.addError();
+                if (result.cutOff++ == 0) spdlog::warn("{}", received->error);
+                if (result.firstRefusal.empty()) result.firstRefusal = received->error;
                 continue;
             }
             Frame& frame = received->frame;
@@ -112,13 +135,17 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             }
             if (!sinks.deliver(std::move(frame))) break;  // a sink failed
             drops.update();
-            if (options.common.frames > 0 && ++frames >= options.common.frames) break;
+            if (options.common.frames > 0 && ++frames >= options.common.frames) {
+                spdlog::info("reached --frames {}: ending the stream", options.common.frames);
+                break;
+            }
         }
     } catch (...) {
         result.failure = std::current_exception();
     }
     result.lostInTransit = accounting.lostInTransit();
     result.droppedLatest = drops.counted();
+    result.refused = accounting.refused();
     return result;
 }
 
@@ -148,6 +175,20 @@ void checkSummaryWritable(const std::string& path) {
     if (!existed) std::remove(path.c_str());
 }
 
+// Frames that reached no output because of --max-frame-size are a partial failure: the
+// exit code's reason (each was logged as it happened).
+void throwIfFramesRefused(const ReceiveResult& result) {
+    if (result.refused == 0 && result.cutOff == 0) return;
+    std::string what;
+    if (result.refused != 0) what = fmt::format("{} frame(s) refused", result.refused);
+    if (result.cutOff != 0) {
+        what += fmt::format("{}{} sender connection(s) cut off", what.empty() ? "" : " and ",
+                            result.cutOff);
+    }
+    throw std::runtime_error(
+        fmt::format("{} for exceeding --max-frame-size; the first: {}", what, result.firstRefusal));
+}
+
 // The exit code's reason when an output failed (each failure was logged as it happened).
 void throwIfOutputsFailed(const std::vector<OutputReport>& reports) {
     std::string failed;
@@ -175,7 +216,9 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
                          {"channels", std::to_string(result.lastShape.channels)},
                          {"frames_written", std::to_string(framesWritten)},
                          {"dropped_in_transit", std::to_string(result.lostInTransit)},
-                         {"dropped_latest", std::to_string(result.droppedLatest)}};
+                         {"dropped_latest", std::to_string(result.droppedLatest)},
+                         {"dropped_refused", std::to_string(result.refused)},
+                         {"cut_off", std::to_string(result.cutOff)}};
     const LatencySummary latency = stats.latency();
     if (latency.count > 0) {
         extras.emplace_back(
@@ -196,6 +239,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
     std::unique_ptr<ReplySource> replies = makeReplySource(options);
     transport::FrameReceiver receiver(channelConfigFor(options.common, /*isReceiver=*/true),
                                       stopSignal, [&replies] { return replies->next(); });
+    if (options.common.frames > 0) receiver.stopAfter(options.common.frames);
     spdlog::info("listening on {} ({}{})", receiver.endpoint(),
                  transport::patternName(options.common.pattern),
                  options.common.bidirectional ? ", bidirectional" : "");
@@ -221,6 +265,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
     writeReceiverSummary(options, stats, receiver, result, reports, framesWritten);
     throwIfOutputsFailed(reports);
     if (result.failure) std::rethrow_exception(result.failure);
+    throwIfFramesRefused(result);
     return kExitOk;
 }
 

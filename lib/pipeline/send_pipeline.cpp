@@ -47,7 +47,29 @@ void printReply(const wire::Reply& reply) {
 struct SendOutcome {
     int exitCode = kExitOk;
     std::exception_ptr failure;
+    // What ngrecv said in its answers: that it stops taking frames (ng_stop), or why it
+    // refused the first frame it refused (ng_refused).
+    wire::Notice notice;
 };
+
+// Takes note of what the receiver said in one answer. True when the stream must end: the
+// receiver stops, or refused a frame (the next ones would fare no better).
+bool heed(const wire::Reply& reply, SendOutcome& outcome, StreamStats& stats,
+          const transport::FrameSender& sender) {
+    const wire::Notice& notice = reply.notice;
+    if (!notice.refused.empty()) {
+        stats.addError();
+        if (outcome.notice.refused.empty()) outcome.notice.refused = notice.refused;
+    }
+    if (!notice.stop.empty() && outcome.notice.stop.empty()) {
+        outcome.notice.stop = notice.stop;
+        // A refusal that ends the stream is told as the failure.
+        if (notice.refused.empty()) {
+            spdlog::info("the receiver at {} ends the stream: {}", sender.endpoint(), notice.stop);
+        }
+    }
+    return !notice.empty();
+}
 
 // In bidirectional mode ngrecv's reply to a compressed frame says it decoded it. A reply
 // without that comes from a receiver that cannot (vidgear's NetGear_Async), which would
@@ -64,7 +86,8 @@ void requireDecodedReply(const wire::Reply& reply, const Frame& frame,
         sender.endpoint()));
 }
 
-// Sends frames from `feed` until it finishes, a signal arrives or the socket fails.
+// Sends frames from `feed` until it finishes, a signal arrives, the socket fails or the
+// receiver ends the stream or refuses a frame.
 SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
                        const wire::DataValue& message, StreamStats& stats, LatestDrops& drops,
                        const std::atomic<bool>& stopSignal) {
@@ -83,6 +106,7 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
             stats.addFrame(frame->payloadBytes());
             drops.update();
             printReply(*reply);
+            if (heed(*reply, outcome, stats, sender)) break;
         }
     } catch (...) {
         outcome.failure = std::current_exception();
@@ -144,12 +168,17 @@ int runSenderBody(const cli::SendOptions& options) {
     }
     source->stop();
 
-    if (!outcome.failure) {
-        // A normal end, --frames or a signal: read the answers still due, then tell the
-        // receiver the stream is over.
+    if (!outcome.failure && outcome.notice.stop.empty()) {
+        // A normal end, --frames, a signal or a refused frame: read the answers still due,
+        // then tell the receiver the stream is over, unless it said it stops (it is gone).
         try {
-            for (const wire::Reply& reply : sender.flush()) printReply(reply);
-            if (auto ack = sender.terminate()) spdlog::debug("receiver: {}", *ack);
+            for (const wire::Reply& reply : sender.flush()) {
+                printReply(reply);
+                heed(reply, outcome, stats, sender);
+            }
+            if (outcome.notice.stop.empty()) {
+                if (auto ack = sender.terminate()) spdlog::debug("receiver: {}", *ack);
+            }
         } catch (...) {
             outcome.failure = std::current_exception();
         }
@@ -160,6 +189,10 @@ int runSenderBody(const cli::SendOptions& options) {
                  done.fps(), done.dropped);
     writeSenderSummary(options, stats, sender, *source);
     if (outcome.failure) std::rethrow_exception(outcome.failure);
+    if (!outcome.notice.refused.empty()) {
+        throw std::runtime_error(fmt::format("the receiver at {} refused the stream: {}",
+                                             sender.endpoint(), outcome.notice.refused));
+    }
     if (captureError) std::rethrow_exception(captureError);
     return kExitOk;
 }

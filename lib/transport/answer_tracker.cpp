@@ -36,6 +36,11 @@ std::optional<wire::Reply> AnswerTracker::awaitOldest() {
     switch (wait.outcome) {
         case Outcome::Answered:
             unanswered_.pop_front();
+            if (!wait.reply.notice.stop.empty()) {
+                // The receiver takes no more frames: those still in flight stay unanswered.
+                unansweredFrames_ += unanswered_.size();
+                unanswered_.clear();
+            }
             return std::move(wait.reply);
         case Outcome::Stopped:
             return std::nullopt;
@@ -147,9 +152,9 @@ wire::Reply AnswerTracker::decodeAnswer(const std::vector<zmq::message_t>& answe
     return reply;
 }
 
-std::optional<std::string> AnswerTracker::endStream() {
+std::optional<std::string> AnswerTracker::endStream(const wire::Bytes& endMessage) {
     EndingBudget budget(channel_.config().timeout, channel_.stop());
-    if (!sendTerminate(channel_, budget)) return std::nullopt;
+    if (!sendTerminate(channel_, budget, endMessage)) return std::nullopt;
     std::optional<std::string> ack = awaitTerminateAck(budget);
     if (ack || channel_.stop()) return ack;
     if (unansweredSince_) {

@@ -60,9 +60,9 @@ public:
     std::optional<wire::Reply> awaitOldest();
     // Waits for every answer due, in order; returns early on a stop request.
     std::vector<wire::Reply> flush();
-    // Sends the end-of-stream message and waits for the receiver's acknowledgement (see
-    // FrameSender::terminate()).
-    std::optional<std::string> endStream();
+    // Sends the end-of-stream message `endMessage` and waits for the receiver's
+    // acknowledgement (see FrameSender::terminate()).
+    std::optional<std::string> endStream(const wire::Bytes& endMessage);
 
     std::uint64_t unansweredFrames() const { return unansweredFrames_; }
 

@@ -46,7 +46,9 @@ public:
     // in flight (see flush()). Throws TimeoutError when the peer does not take or answer a
     // frame in time, ProtocolError when an answer is malformed. Returns nullopt only when
     // `stop` was raised before the frame went out; an empty Reply{} when no answer was read
-    // (patterns 2 and 3, PAIR's first frames, or a stop during the wait).
+    // (patterns 2 and 3, PAIR's first frames, or a stop during the wait). An answer whose
+    // notice says the receiver stops (ng_stop) leaves the frames sent after that one
+    // unanswered: flush() then has none to wait for.
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
 
     // Waits until send() would not have to wait for room for a frame like the last one
@@ -84,12 +86,23 @@ private:
 
 // One event from the receiving end.
 struct Received {
-    enum class Kind { Frame, Terminate, Invalid };
+    enum class Kind {
+        Frame,
+        Terminate,
+        Invalid,   // a malformed message, refused
+        TooLarge,  // a frame over maxFrameBytes, refused (and so answered, patterns 0 and 1)
+        CutOff,    // a sender's message was too large even to read: libzmq dropped it
+    };
     Kind kind = Kind::Frame;
-    Frame frame;         // Kind::Frame: pixels point into the received message (no copy)
+    // Frame: pixels point into the received message (no copy). TooLarge: no pixels, but the
+    // frame's seq and captureTimeUs as its header gave them (0 when it had none).
+    Frame frame;
     bool senderBiMode = false;
-    std::string error;   // Kind::Invalid: why the message was refused
-    std::string peer;    // the sender's address when the transport knows it ("" otherwise)
+    // Invalid, TooLarge: why the message was refused; CutOff: what happened. For the log.
+    std::string error;
+    std::string peer;  // the sender's address when the transport knows it ("" otherwise)
+    // Terminate: the sequence number of the sender's last frame (ngsend tells it).
+    std::optional<std::uint64_t> lastSeq;
 };
 
 // Produces the reply for each frame in bidirectional mode (called on the receive thread).
@@ -106,9 +119,15 @@ public:
     FrameReceiver& operator=(const FrameReceiver&) = delete;
 
     // Waits up to `wait` for the next message. nullopt when nothing came in that time.
-    // A malformed message is answered where the pattern needs it and reported as Invalid.
-    // A bidirectional-mode mismatch throws ProtocolError naming the end where it is off.
+    // A malformed message is answered where the pattern needs it and reported as Invalid;
+    // a frame over config.maxFrameBytes is refused in its answer (ng_refused) and reported
+    // as TooLarge. A bidirectional-mode mismatch is refused in the answer too, and throws
+    // ProtocolError naming the end where it is off.
     std::optional<Received> receive(Millis wait);
+
+    // The answer to the `frames`-th frame taken tells the sender that this receiver takes
+    // no more (ng_stop), so that it ends at once instead of waiting out its timeout.
+    void stopAfter(std::uint64_t frames);
 
     std::string endpoint() const;
     const std::string& receiverId() const;

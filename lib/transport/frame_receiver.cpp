@@ -32,10 +32,13 @@ struct FrameReceiver::Impl {
           policy(channel.pattern().makeReceiver(channel, receiverId, std::move(replies))) {}
 
     std::optional<Received> receive(Millis wait);
+    std::optional<Received> cutOff(const std::vector<zmq::message_t>& parts);
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
     FrameShape checkJpeg(ByteView jpeg);
     Received refuse(Received event, std::string why);
+    Received refuseTooLarge(Received event, const wire::Header& header, std::string size,
+                            std::optional<FrameShape> shape);
 
     detail::Channel channel;
     std::string receiverId;
@@ -43,14 +46,65 @@ struct FrameReceiver::Impl {
     std::unique_ptr<detail::ReceiverPolicy> policy;
     // Reads the headers of JPEG frames; made on the first one.
     std::unique_ptr<codec::JpegDecoder> jpegHeaders;
+    // A message received but not handled yet: the next receive() returns it.
+    std::vector<zmq::message_t> held;
+    // Connections that came back at once, not yet judged (cutOff()).
+    int suspectedCutOffs = 0;
+    // The number of the last frame whose header was read, taken or refused.
+    std::optional<std::uint64_t> lastSeq;
 };
 
 std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     std::vector<zmq::message_t> parts;
-    if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
+    if (!held.empty()) {
+        parts.swap(held);
+    } else if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
+        suspectedCutOffs += channel.monitor().quickReconnects();
         return std::nullopt;
     }
+    suspectedCutOffs += channel.monitor().quickReconnects();
+    // A sender cut off before this message came is told first, so that it is counted even
+    // when this message ends the run.
+    if (std::optional<Received> event = cutOff(parts)) {
+        held.swap(parts);
+        return event;
+    }
     return handle(parts);
+}
+
+// libzmq drops a message over ZMQ_MAXMSGSIZE together with its connection, and says
+// nothing of it but that the connection ended; the sender's libzmq then connects again at
+// once. A connection that comes back that soon is suspected to be that, and the first
+// message after it decides: a sender that goes on where it was (or that does not number
+// its frames, as vidgear) was cut off; one whose numbering began again is a new sender,
+// restarted as fast.
+std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::message_t>& parts) {
+    if (suspectedCutOffs == 0) return std::nullopt;
+    std::optional<std::uint64_t> seq;
+    bool terminate = false;
+    try {
+        const wire::Header header = wire::decodeHeader(detail::viewOf(parts.front()));
+        terminate = header.terminate;
+        seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
+    } catch (const ProtocolError&) {
+        // Judged as a sender that does not number its frames; handle() refuses it.
+    }
+    // The end-of-stream message names the last frame, which the cut-off one was at least.
+    const bool restarted = seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
+    if (restarted) {
+        spdlog::debug("a new sender connected right after one left (its frames start at {})", *seq);
+        suspectedCutOffs = 0;
+        return std::nullopt;
+    }
+    --suspectedCutOffs;
+    Received event;
+    event.kind = Received::Kind::CutOff;
+    event.error = fmt::format(
+        "a sender at {} was cut off: its message exceeded {} bytes, the most this receiver "
+        "reads with --max-frame-size of {} bytes; raise --max-frame-size (WxHxC)",
+        channel.endpoint(), detail::readableMessageBytes(channel.config()),
+        channel.config().maxFrameBytes);
+    return event;
 }
 
 Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
@@ -64,8 +118,16 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
         return refuse(std::move(event), fmt::format("bad header: {}", e.what()));
     }
     event.senderBiMode = header.biMode;
+    if (!header.terminate && header.seq) lastSeq = header.seq;
 
     if (header.terminate) {
+        try {
+            event.lastSeq = wire::decodeTerminateLastSeq(detail::viewOf(parts.front()));
+        } catch (const ProtocolError& e) {
+            // The stream ends all the same; only the count of frames lost at its end is
+            // unknown.
+            spdlog::warn("the end-of-stream message has a bad extension, ignored: {}", e.what());
+        }
         policy->terminateTaken();
         event.kind = Received::Kind::Terminate;
         return event;
@@ -84,6 +146,11 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     // bytes inside the zmq_msg_t itself, so they move whenever the message_t does.
     auto payload = std::make_shared<zmq::message_t>(std::move(pixels));
     Frame& frame = event.frame;
+    // Known before the frame is read, so that a refused frame is accounted for too.
+    frame.seq = header.seq.value_or(0);
+    frame.captureTimeUs = header.captureTimeUs.value_or(0);
+    frame.nominalFps = header.nominalFps.value_or(0);
+    const std::size_t limit = channel.config().maxFrameBytes;
     try {
         if (header.codec == Codec::Raw) {
             const wire::NdarrayView ndarray =
@@ -95,11 +162,29 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
             const ByteView jpeg =
                 wire::decodeByteArray(detail::viewOf(*payload), channel.config().maxFrameBytes);
             frame.shape = checkJpeg(jpeg);
+            if (frame.shape.bytes() > limit) {
+                return refuseTooLarge(std::move(event), header,
+                                      fmt::format("{} bytes decoded", frame.shape.bytes()),
+                                      frame.shape);
+            }
             frame.pixels = jpeg.data;
             frame.codec = header.codec;
             frame.codedBytes = jpeg.size;
         }
     } catch (const ProtocolError& e) {
+        // A whole, valid frame over the limit is one lost to this end's settings; a claim
+        // that its bytes do not back is a malformed message.
+        if (header.codec == Codec::Raw && payload->size() > limit) {
+            std::optional<FrameShape> shape;
+            try {
+                shape = wire::decodeNdarray(detail::viewOf(*payload), payload->size()).shape;
+            } catch (const ProtocolError&) {
+            }
+            if (shape) {
+                return refuseTooLarge(std::move(event), header,
+                                      fmt::format("{} bytes", payload->size()), shape);
+            }
+        }
         return refuse(std::move(event), fmt::format("bad frame: {}", e.what()));
     } catch (const codec::JpegError& e) {
         return refuse(std::move(event), fmt::format("bad JPEG frame: {}", e.what()));
@@ -109,33 +194,47 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
 
     event.kind = Received::Kind::Frame;
     frame.owner = std::move(payload);  // the pixels live as long as any copy of the frame
-    // A sender other than ngsend (vidgear) sends neither: both stay 0, and a caller that
-    // needs numbering counts frames itself.
-    frame.seq = header.seq.value_or(0);
-    frame.captureTimeUs = header.captureTimeUs.value_or(0);
-    frame.nominalFps = header.nominalFps.value_or(0);
+    // A sender other than ngsend (vidgear) sends no seq or capture time: both stay 0, and a
+    // caller that needs numbering counts frames itself.
     frame.data = header.data.text;
     return event;
 }
 
-// The shape a JPEG frame decodes to, bounded like a raw frame's by --max-frame-size.
+// The shape a JPEG frame decodes to (the caller bounds it by --max-frame-size).
 FrameShape FrameReceiver::Impl::checkJpeg(ByteView jpeg) {
     if (!jpegHeaders) jpegHeaders = std::make_unique<codec::JpegDecoder>();
-    const FrameShape shape = jpegHeaders->readShape(jpeg);
-    if (shape.bytes() > channel.config().maxFrameBytes) {
-        throw codec::JpegError(fmt::format("a {}x{} picture is over the limit of {} bytes",
-                                           shape.width, shape.height,
-                                           channel.config().maxFrameBytes));
-    }
-    return shape;
+    return jpegHeaders->readShape(jpeg);
 }
 
 Received FrameReceiver::Impl::refuse(Received event, std::string why) {
-    policy->refused();
+    policy->refused(wire::Notice{});
     spdlog::debug("refused a message from {}: {}",
                   event.peer.empty() ? channel.endpoint() : event.peer, why);
     event.kind = Received::Kind::Invalid;
     event.error = std::move(why);
+    return event;
+}
+
+// A frame over --max-frame-size is a frame lost by this end's settings, not a broken
+// sender: the answer tells the sender why (ng_refused), in words that name the fix.
+Received FrameReceiver::Impl::refuseTooLarge(Received event, const wire::Header& header,
+                                             std::string size, std::optional<FrameShape> shape) {
+    const std::size_t limit = channel.config().maxFrameBytes;
+    const std::string frame = header.seq ? fmt::format("frame {}", *header.seq) : "a frame";
+    const std::string what = shape ? fmt::format("{} is {}x{}x{} ({})", frame, shape->width,
+                                                 shape->height, shape->channels, size)
+                                   : fmt::format("{} has {}", frame, size);
+    const std::string fix = shape ? fmt::format("--max-frame-size {}x{}x{} or more", shape->width,
+                                                shape->height, shape->channels)
+                                  : std::string("a larger --max-frame-size");
+    wire::Notice notice;
+    notice.refused = fmt::format(
+        "{}, over the receiver's --max-frame-size of {} bytes; start ngrecv with {}, or send "
+        "smaller frames",
+        what, limit, fix);
+    policy->refused(notice);
+    event.kind = Received::Kind::TooLarge;
+    event.error = notice.refused;
     return event;
 }
 
@@ -148,6 +247,8 @@ FrameReceiver::~FrameReceiver() = default;
 std::optional<Received> FrameReceiver::receive(Millis wait) { return impl_->receive(wait); }
 
 std::string FrameReceiver::endpoint() const { return impl_->channel.endpoint(); }
+
+void FrameReceiver::stopAfter(std::uint64_t frames) { impl_->policy->stopAfter(frames); }
 
 const std::string& FrameReceiver::receiverId() const { return impl_->receiverId; }
 

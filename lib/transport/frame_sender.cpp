@@ -30,6 +30,9 @@ struct FrameSender::Impl {
     std::unique_ptr<detail::SenderPolicy> policy;
     bool terminated = false;
     std::size_t lastFrameBytes = 0;  // what awaitRoom() makes room for
+    // The sequence number of the last frame that went out, told in the end-of-stream
+    // message so the receiver can count what it lost after its last frame.
+    std::optional<std::uint64_t> lastSeq;
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -54,6 +57,7 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
         case WaitResult::Ready:
             break;
     }
+    lastSeq = frame.seq;
     return policy->afterSend(frame.seq, lastFrameBytes);
 }
 
@@ -67,7 +71,7 @@ bool FrameSender::Impl::awaitRoom() {
 std::optional<std::string> FrameSender::Impl::terminate() {
     if (terminated) return std::nullopt;
     terminated = true;
-    return policy->terminate();
+    return policy->terminate(wire::encodeTerminate(lastSeq));
 }
 
 void FrameSender::Impl::throwNotTaken() const {

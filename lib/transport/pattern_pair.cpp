@@ -30,7 +30,9 @@ public:
         return answers_.awaitOldest().value_or(wire::Reply{});
     }
     std::vector<wire::Reply> flush() override { return answers_.flush(); }
-    std::optional<std::string> terminate() override { return answers_.endStream(); }
+    std::optional<std::string> terminate(const wire::Bytes& endMessage) override {
+        return answers_.endStream(endMessage);
+    }
     std::uint64_t unansweredFrames() const override { return answers_.unansweredFrames(); }
 
 private:
@@ -53,8 +55,9 @@ public:
                           Role role) const override {
         if (role == Role::Receiver) boundReceiveQueue(socket, config);
     }
-    // The sender learns from connection events that its receiver went away.
-    bool watchesPeers(Role role) const override { return role == Role::Sender; }
+    // The sender learns from connection events that its receiver went away, the receiver
+    // that it cut off a sender (Received::Kind::CutOff).
+    bool watchesPeers(Role /*role*/) const override { return true; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<PairSender>(channel);

@@ -32,11 +32,11 @@ public:
         subscribed_ = true;
         return WaitResult::Ready;
     }
-    std::optional<std::string> terminate() override;
+    std::optional<std::string> terminate(const wire::Bytes& endMessage) override;
 
 private:
     bool awaitSubscriber(const Deadline& deadline);
-    void publishTerminate();
+    void publishTerminate(const wire::Bytes& endMessage);
 
     Channel& channel_;
     bool subscribed_ = false;  // a subscriber has joined
@@ -61,8 +61,8 @@ bool PubSender::awaitSubscriber(const Deadline& deadline) {
     return true;
 }
 
-std::optional<std::string> PubSender::terminate() {
-    publishTerminate();
+std::optional<std::string> PubSender::terminate(const wire::Bytes& endMessage) {
+    publishTerminate(endMessage);
     // A subscriber leaves at the first copy; the copies it never read would otherwise
     // hold the close for the whole linger, waiting for a reconnect that never comes.
     const Millis linger = flushLinger(channel_);
@@ -74,11 +74,10 @@ std::optional<std::string> PubSender::terminate() {
 // message is dropped when it finds the subscriber's queue still holding the last frame.
 // Published again a little later it finds room; the receiver stops at the first copy and
 // never reads the others. PUB never blocks, so this takes kTerminateGap per extra copy.
-void PubSender::publishTerminate() {
-    const wire::Bytes bytes = wire::encodeTerminate();
+void PubSender::publishTerminate(const wire::Bytes& endMessage) {
     for (int copy = 0; copy < kTerminateCopies; ++copy) {
         if (copy != 0) std::this_thread::sleep_for(kTerminateGap);
-        std::vector<zmq::message_t> message = singlePart(bytes);
+        std::vector<zmq::message_t> message = singlePart(endMessage);
         channel_.send(message, Deadline::after(Millis{0}), nullptr);
     }
 }
@@ -100,7 +99,8 @@ public:
         socket.set(zmq::sockopt::rcvhwm, 1);
         socket.set(zmq::sockopt::subscribe, "");
     }
-    bool watchesPeers(Role /*role*/) const override { return false; }
+    // The receiver learns from connection events that it cut off a sender.
+    bool watchesPeers(Role role) const override { return role == Role::Receiver; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<PubSender>(channel);

@@ -23,9 +23,9 @@ public:
     }
     QueuedBytes* queuedBytes() override { return &queued_; }
     WaitResult awaitRoom(std::size_t lastFrameBytes) override;
-    std::optional<std::string> terminate() override {
+    std::optional<std::string> terminate(const wire::Bytes& endMessage) override {
         EndingBudget budget(channel_.config().timeout, channel_.stop());
-        sendTerminate(channel_, budget);
+        sendTerminate(channel_, budget, endMessage);
         return std::nullopt;
     }
 
@@ -56,7 +56,8 @@ public:
             boundReceiveQueue(socket, config);
         }
     }
-    bool watchesPeers(Role /*role*/) const override { return false; }
+    // The receiver learns from connection events that it cut off a sender.
+    bool watchesPeers(Role role) const override { return role == Role::Receiver; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<PushSender>(channel);

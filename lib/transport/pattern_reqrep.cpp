@@ -27,7 +27,9 @@ public:
         return answers_.awaitOldest().value_or(wire::Reply{});
     }
     std::vector<wire::Reply> flush() override { return answers_.flush(); }
-    std::optional<std::string> terminate() override { return answers_.endStream(); }
+    std::optional<std::string> terminate(const wire::Bytes& endMessage) override {
+        return answers_.endStream(endMessage);
+    }
     std::uint64_t unansweredFrames() const override { return answers_.unansweredFrames(); }
 
 private:
@@ -71,8 +73,9 @@ public:
         socket.set(zmq::sockopt::req_relaxed, true);
         socket.set(zmq::sockopt::req_correlate, true);
     }
-    // The sender learns from connection events that its receiver went away.
-    bool watchesPeers(Role role) const override { return role == Role::Sender; }
+    // The sender learns from connection events that its receiver went away, the receiver
+    // that it cut off a sender (Received::Kind::CutOff).
+    bool watchesPeers(Role /*role*/) const override { return true; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<ReqSender>(channel);

@@ -14,6 +14,12 @@ namespace {
 
 constexpr int kWatchedEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
 
+// A connection made again within this of one ending is libzmq reconnecting after its peer
+// dropped the connection (it retries after ZMQ_RECONNECT_IVL, 100 ms by default, plus up to
+// as much again), not a new sender. Events are read when the owner next looks, so the
+// measured gap is at most the real one plus the owner's polling gap.
+constexpr std::chrono::milliseconds kQuickReconnect{500};
+
 // Each monitor publishes on its own inproc address within the context.
 std::string nextMonitorAddress() {
     static std::atomic<unsigned> counter{0};
@@ -39,6 +45,14 @@ PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket)
 // and those already queued are freed with the pipe.
 PeerMonitor::~PeerMonitor() { zmq_socket_monitor(monitored_, nullptr, 0); }
 
+int PeerMonitor::quickReconnects() {
+    while (readEvent()) {
+    }
+    const int count = quickReconnects_;
+    quickReconnects_ = 0;
+    return count;
+}
+
 bool PeerMonitor::peerLost() {
     while (readEvent()) {
     }
@@ -60,11 +74,14 @@ bool PeerMonitor::readEvent() {
         case ZMQ_EVENT_CONNECTED:
         case ZMQ_EVENT_ACCEPTED:
             ++connected_;
+            if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
+            lostAt_.reset();
             spdlog::debug("peer connected: {}", address.to_string());
             break;
         case ZMQ_EVENT_DISCONNECTED:
             if (connected_ > 0) --connected_;
             lost_ = true;
+            lostAt_ = SteadyClock::now();
             spdlog::debug("peer disconnected: {}", address.to_string());
             break;
         default:

@@ -1,8 +1,11 @@
 // Internal to transport: learns from libzmq's socket monitor when a peer connects or goes.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <zmq.hpp>
+
+#include "core/clock.hpp"
 
 namespace ng::transport::detail {
 
@@ -24,6 +27,11 @@ public:
     bool peerLost();
     // Peers connected now, as far as the events read so far tell.
     int connectedPeers() const { return connected_; }
+    // Reads the events that arrived since the last call. How many connections were made
+    // again soon after one ended, since the last call: what a sender's libzmq does when the
+    // receiving end dropped its connection for a message over ZMQ_MAXMSGSIZE, which no
+    // event names. A sender that ended or was stopped does not come back that soon.
+    int quickReconnects();
 
 private:
     bool readEvent();
@@ -32,6 +40,8 @@ private:
     zmq::socket_t events_;
     int connected_ = 0;
     bool lost_ = false;
+    std::optional<SteadyClock::time_point> lostAt_;  // the last connection that ended
+    int quickReconnects_ = 0;
 };
 
 }  // namespace ng::transport::detail

@@ -1,6 +1,7 @@
 // The receiving end's answers: NetGear_Async's per-message answer, or none.
 #include "transport/receiver_policy.hpp"
 
+#include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
 #include <vector>
@@ -23,53 +24,67 @@ public:
     }
     void frameTaken(Codec codec) override;
     void terminateTaken() override { answer(wire::encodeTerminateAck(receiverId_)); }
-    void refused() override;
+    void refused(const wire::Notice& notice) override;
+    void stopAfter(std::uint64_t frames) override { stopAfter_ = frames; }
 
 private:
     [[noreturn]] void refuseModeMismatch();
+    // The answer to a frame from a sender in bidirectional mode `biMode`, with `notice`.
+    void answerFrame(bool biMode, const wire::DataValue& value, Codec codec,
+                     const wire::Notice& notice);
     void answer(const wire::Bytes& bytes);
 
     Channel& channel_;
     const std::string& receiverId_;
     ReplyProvider replies_;
+    std::uint64_t taken_ = 0;
+    std::uint64_t stopAfter_ = 0;  // 0: no limit
 };
 
 // A REP socket cannot receive again before it answers, so the sender is answered even when
 // the ReplyProvider throws. A compressed frame's reply says it was understood (only ngsend
 // sends those, and only it reads that).
 void AnsweringReceiver::frameTaken(Codec codec) {
-    if (!channel_.config().bidirectional) {
-        answer(wire::encodePlainAck(receiverId_));
-        return;
+    wire::Notice notice;
+    if (stopAfter_ != 0 && ++taken_ == stopAfter_) {
+        notice.stop = fmt::format("it reached its --frames {}", stopAfter_);
     }
+    const bool biMode = channel_.config().bidirectional;
     wire::DataValue value = wire::DataValue::none();
-    if (replies_) {
+    if (biMode && replies_) {
         try {
             value = replies_();
         } catch (...) {
-            answer(wire::encodeReply(wire::DataValue::none(), codec));
+            answerFrame(biMode, wire::DataValue::none(), codec, notice);
             throw;
         }
     }
-    answer(wire::encodeReply(value, codec));
+    answerFrame(biMode, value, codec, notice);
 }
 
 // A message we cannot use still gets its answer, or a REQ sender would wait out its
 // timeout (and a REP socket cannot receive again before it answers). The ReplyProvider
 // is not asked: its reply (perhaps the next line of stdin) belongs to a real frame.
-void AnsweringReceiver::refused() {
-    answer(channel_.config().bidirectional ? wire::encodeReply(wire::DataValue::none())
-                                           : wire::encodePlainAck(receiverId_));
+void AnsweringReceiver::refused(const wire::Notice& notice) {
+    answerFrame(channel_.config().bidirectional, wire::DataValue::none(), Codec::Raw, notice);
 }
 
 // NetGear_Async raises "Bidirectional Mode is not activate on {client|server} end" here, but
 // names the client (receiver) whenever the receiver has the mode on, which is the end where
 // it is active. We say the same thing in its terms (server = sender, client = receiver) and
-// name the end where the mode is really off.
+// name the end where the mode is really off. The sender is told first, in the form of answer
+// it expects, so that it stops at once rather than waiting out its timeout.
 void AnsweringReceiver::refuseModeMismatch() {
-    // A plain confirmation first, so the sender is not left waiting for an answer.
-    answer(wire::encodePlainAck(receiverId_));
-    if (channel_.config().bidirectional) {
+    const bool here = channel_.config().bidirectional;
+    wire::Notice notice;
+    notice.refused =
+        here ? "bidirectional mode is off at the sender and on at the receiver: start ngsend "
+               "with --bidirectional, or ngrecv without it"
+             : "bidirectional mode is on at the sender and off at the receiver: start ngrecv "
+               "with --bidirectional, or ngsend without it";
+    notice.stop = "it refused the stream";
+    answerFrame(!here, wire::DataValue::none(), Codec::Raw, notice);
+    if (here) {
         throw ProtocolError(
             "invalid configuration: bidirectional mode is not active on the sender (server) "
             "end: it is on here but off at the sender (start ngsend with --bidirectional, or "
@@ -79,6 +94,17 @@ void AnsweringReceiver::refuseModeMismatch() {
         "invalid configuration: bidirectional mode is not active on the receiver (client) "
         "end: it is on at the sender but off here (start ngrecv with --bidirectional, or drop "
         "it at the sender)");
+}
+
+// In bidirectional mode a reply map, the notice's keys added; otherwise the plain
+// confirmation, or a map of the notice alone in its place (a vidgear sender only logs it).
+void AnsweringReceiver::answerFrame(bool biMode, const wire::DataValue& value, Codec codec,
+                                    const wire::Notice& notice) {
+    if (biMode) {
+        answer(wire::encodeReply(value, codec, notice));
+    } else {
+        answer(notice.empty() ? wire::encodePlainAck(receiverId_) : wire::encodeNotice(notice));
+    }
 }
 
 void AnsweringReceiver::answer(const wire::Bytes& bytes) {
@@ -95,7 +121,7 @@ public:
     void checkMode(bool /*senderBiMode*/) override {}
     void frameTaken(Codec /*codec*/) override {}
     void terminateTaken() override {}
-    void refused() override {}
+    void refused(const wire::Notice& /*notice*/) override {}
 };
 
 }  // namespace

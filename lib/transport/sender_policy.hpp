@@ -44,8 +44,8 @@ public:
     virtual WaitResult awaitRoom(std::size_t /*lastFrameBytes*/) { return WaitResult::Ready; }
     // FrameSender::flush().
     virtual std::vector<wire::Reply> flush() { return {}; }
-    // FrameSender::terminate(), called once.
-    virtual std::optional<std::string> terminate() = 0;
+    // FrameSender::terminate(), called once: sends `endMessage`, the end-of-stream message.
+    virtual std::optional<std::string> terminate(const wire::Bytes& endMessage) = 0;
     // FrameSender::unansweredFrames().
     virtual std::uint64_t unansweredFrames() const { return 0; }
 };

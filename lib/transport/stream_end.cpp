@@ -33,8 +33,8 @@ Millis flushLinger(const Channel& channel) {
     return timeout.count() == 0 ? Millis{-1} : timeout;
 }
 
-bool sendTerminate(Channel& channel, EndingBudget& budget) {
-    std::vector<zmq::message_t> message = singlePart(wire::encodeTerminate());
+bool sendTerminate(Channel& channel, EndingBudget& budget, const wire::Bytes& endMessage) {
+    std::vector<zmq::message_t> message = singlePart(endMessage);
     const WaitResult sent = budget.wait(
         [&](const Deadline& d, const std::atomic<bool>* s) { return channel.send(message, d, s); });
     if (sent != WaitResult::Ready) {

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "transport/zmq_socket.hpp"
+#include "wire/messages.hpp"
 
 namespace ng::transport::detail {
 
@@ -36,9 +37,9 @@ private:
 // timeout, or a short grace once stopping; negative waits until all are delivered.
 Millis flushLinger(const Channel& channel);
 
-// Sends the end-of-stream message within `budget`. Once a receiver has taken it, closing
-// the socket flushes what is still queued (flushLinger()). False, after a warning, when no
+// Sends the end-of-stream message `endMessage` within `budget`. Once a receiver has taken it,
+// closing the socket flushes what is still queued (flushLinger()). False, after a warning, when no
 // receiver took it.
-bool sendTerminate(Channel& channel, EndingBudget& budget);
+bool sendTerminate(Channel& channel, EndingBudget& budget, const wire::Bytes& endMessage);
 
 }  // namespace ng::transport::detail

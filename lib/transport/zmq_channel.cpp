@@ -17,7 +17,13 @@ namespace ng::transport::detail {
 namespace {
 
 // Room for the msgpack map around the pixels when bounding a received message's size.
-constexpr std::int64_t kMessageOverhead = 4096;
+constexpr std::size_t kMessageOverhead = 4096;
+// How far past the frame limit a message is still read, so that the frame is refused with
+// a reason its sender is told (ng_refused) instead of its connection being dropped without
+// one: as much again as the limit, but at least enough for a mistaken frame size and at
+// most what a refused message may cost in memory.
+constexpr std::size_t kMinRefusalHeadroom = std::size_t{16} << 20;
+constexpr std::size_t kMaxRefusalHeadroom = std::size_t{256} << 20;
 
 // How long a receiver's close may take to deliver its last answer (the end-of-stream
 // acknowledgement is usually still queued when the caller closes the receiver).
@@ -73,8 +79,7 @@ void setCommonOptions(zmq::socket_t& socket, const ChannelConfig& config, Role r
 
     // libzmq disconnects a peer whose message part exceeds this, before buffering it.
     // Senders get frames back in bidirectional mode, so the bound holds both ways.
-    const std::size_t maxBytes = std::min<std::size_t>(config.maxFrameBytes, INT64_MAX / 2);
-    socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(maxBytes) + kMessageOverhead);
+    socket.set(zmq::sockopt::maxmsgsize, static_cast<std::int64_t>(readableMessageBytes(config)));
 
     // ZMQ_IMMEDIATE stays off: with it, libzmq drops a connection's pipe, unread answers
     // included, the moment the peer disconnects, so the terminate acknowledgement of a
@@ -119,6 +124,11 @@ std::string actualEndpoint(zmq::socket_t& socket, const Endpoint& endpoint) {
 }
 
 }  // namespace
+
+std::size_t readableMessageBytes(const ChannelConfig& config) {
+    const std::size_t limit = std::min<std::size_t>(config.maxFrameBytes, INT64_MAX / 4);
+    return limit + std::clamp(limit, kMinRefusalHeadroom, kMaxRefusalHeadroom) + kMessageOverhead;
+}
 
 Channel::Channel(const ChannelConfig& config, Role role, const std::atomic<bool>& stop)
     : config_(config),

@@ -19,6 +19,11 @@ enum class Role { Sender, Receiver };
 
 class PatternRules;
 
+// The largest message part a socket reads (ZMQ_MAXMSGSIZE); libzmq drops a larger one and
+// its connection unread. Well above config.maxFrameBytes, so that a frame over that limit
+// is read and refused with a reason.
+std::size_t readableMessageBytes(const ChannelConfig& config);
+
 // What FrameSender and FrameReceiver both stand on: the ZeroMQ context, the socket that
 // config.pattern gives `role` (bound or connected), its peer monitor when the pattern watches
 // peers at this end, and the socket file of an ipc endpoint this end bound. Every socket of

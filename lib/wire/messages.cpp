@@ -14,6 +14,7 @@ namespace {
 constexpr const char* kHeaderWhat = "header map";
 constexpr const char* kReplyWhat = "reply map";
 constexpr const char* kTerminateAckWhat = "terminate ack";
+constexpr const char* kTerminateWhat = "end-of-stream message";
 
 constexpr std::string_view kTerminateKey = "terminate";
 constexpr std::string_view kBiModeKey = "bi_mode";
@@ -153,6 +154,36 @@ bool startsLikeMap(ByteView bytes) {
     return (first & 0xF0) == 0x80 || first == 0xDE || first == 0xDF;
 }
 
+std::uint32_t noticeEntries(const Notice& notice) {
+    return (notice.stop.empty() ? 0 : 1) + (notice.refused.empty() ? 0 : 1);
+}
+
+void packNotice(Packer& packer, const Notice& notice) {
+    if (!notice.refused.empty()) {
+        detail::packStr(packer, kRefusedKey);
+        detail::packStr(packer, notice.refused);
+    }
+    if (!notice.stop.empty()) {
+        detail::packStr(packer, kStopKey);
+        detail::packStr(packer, notice.stop);
+    }
+}
+
+// A notice's keys wherever they are in an answer map; a value that is not text is ignored,
+// as an answer's unknown keys are.
+Notice readNotice(const msgpack::object& map) {
+    Notice notice;
+    for (std::uint32_t i = 0; i < map.via.map.size; ++i) {
+        std::string_view key;
+        std::string_view value;
+        const msgpack::object_kv& entry = map.via.map.ptr[i];
+        if (!detail::asText(entry.key, key) || !detail::asText(entry.val, value)) continue;
+        if (key == kStopKey) notice.stop = std::string(value);
+        if (key == kRefusedKey) notice.refused = std::string(value);
+    }
+    return notice;
+}
+
 Reply plainAck(ByteView bytes) {
     Reply reply;
     reply.kind = Reply::Kind::PlainAck;
@@ -207,13 +238,17 @@ Bytes encodeFrameHeader(const Header& header) {
     return out;
 }
 
-Bytes encodeTerminate() {
+Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq) {
     Bytes out;
     detail::VectorWriter writer(out);
     Packer packer(writer);
-    packer.pack_map(1);
+    packer.pack_map(lastSeq ? 2 : 1);
     detail::packStr(packer, kTerminateKey);
     packer.pack_true();
+    if (lastSeq) {
+        detail::packStr(packer, kLastSeqKey);
+        packer.pack_uint64(*lastSeq);
+    }
     return out;
 }
 
@@ -232,7 +267,7 @@ Bytes encodePlainAck(const std::string& receiverId) {
     return Bytes(text.begin(), text.end());
 }
 
-Bytes encodeReply(const DataValue& value, Codec decoded) {
+Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     const bool none = value.kind == DataValue::Kind::None;
     // A default-constructed value has no type name; fall back to what it holds.
     std::string type = none ? "NoneType" : value.pythonType;
@@ -242,7 +277,7 @@ Bytes encodeReply(const DataValue& value, Codec decoded) {
     detail::VectorWriter writer(out);
     Packer packer(writer);
     const bool confirmCodec = decoded == Codec::Jpeg;
-    packer.pack_map(confirmCodec ? 3 : 2);
+    packer.pack_map((confirmCodec ? 3 : 2) + noticeEntries(notice));
     detail::packStr(packer, kReturnTypeKey);
     detail::packStr(packer, type);
     detail::packStr(packer, kReturnDataKey);
@@ -251,6 +286,16 @@ Bytes encodeReply(const DataValue& value, Codec decoded) {
         detail::packStr(packer, kCodecKey);
         detail::packStr(packer, kJpegCodecName);
     }
+    packNotice(packer, notice);
+    return out;
+}
+
+Bytes encodeNotice(const Notice& notice) {
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    packer.pack_map(noticeEntries(notice));
+    packNotice(packer, notice);
     return out;
 }
 
@@ -276,6 +321,22 @@ Header decodeHeader(ByteView bytes) {
     return header;
 }
 
+std::optional<std::uint64_t> decodeTerminateLastSeq(ByteView bytes) {
+    const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kTerminateWhat);
+    const msgpack::object& root = handle.get();
+    detail::requireMap(root, kTerminateWhat);
+    const auto fields = detail::mapFields<1>(root, {kLastSeqKey}, kTerminateWhat);
+    if (!fields[0]) return std::nullopt;
+    // As with ng_seq: a wrong type comes from a broken sender, and ignoring it would make
+    // the loss count lie.
+    if (fields[0]->type != msgpack::type::POSITIVE_INTEGER) {
+        detail::throwProtocol(kTerminateWhat, std::string("'") + kLastSeqKey + "' is " +
+                                                  detail::render(*fields[0]) +
+                                                  ", expected an int >= 0");
+    }
+    return fields[0]->via.u64;
+}
+
 Reply decodeReply(ByteView bytes) {
     // The plain confirmation is raw text, which may or may not happen to parse as msgpack;
     // only a map naming a return_type is a bidirectional reply. Text that cannot begin a
@@ -289,8 +350,14 @@ Reply decodeReply(ByteView bytes) {
         return plainAck(bytes);
     }
     const msgpack::object& root = handle.get();
-    if (root.type != msgpack::type::MAP || !hasTextKey(root, kReturnTypeKey)) {
-        return plainAck(bytes);
+    if (root.type != msgpack::type::MAP) return plainAck(bytes);
+    if (!hasTextKey(root, kReturnTypeKey)) {
+        Reply reply;
+        reply.notice = readNotice(root);
+        // ngrecv's notice in place of the plain confirmation; any other map stands for it.
+        if (reply.notice.empty()) return plainAck(bytes);
+        reply.kind = Reply::Kind::PlainAck;
+        return reply;
     }
     const auto fields =
         detail::mapFields<3>(root, {kReturnTypeKey, kReturnDataKey, kCodecKey}, kReplyWhat);
@@ -314,6 +381,7 @@ Reply decodeReply(ByteView bytes) {
     if (fields[2] && detail::asText(*fields[2], codec) && codec == kJpegCodecName) {
         reply.decoded = Codec::Jpeg;
     }
+    reply.notice = readNotice(root);
     return reply;
 }
 

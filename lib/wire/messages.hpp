@@ -49,11 +49,23 @@ struct Header {
 
 // Map keys of our header extensions.
 inline constexpr const char* kSeqKey = "ng_seq";
+inline constexpr const char* kLastSeqKey = "ng_last_seq";  // end-of-stream message only
 inline constexpr const char* kCaptureTimeKey = "ng_capture_us";
 inline constexpr const char* kCodecKey = "ng_codec";
 inline constexpr const char* kNominalFpsKey = "ng_fps";
 // Its only value so far (docs/protocol.md, 3.4).
 inline constexpr const char* kJpegCodecName = "jpeg";
+
+// What ngrecv tells its sender in the answer to a frame (extension keys of the answer, in
+// patterns 0 and 1). vidgear never sees them unasked: only ngrecv writes them, only in the
+// answer owed for a frame, and a vidgear sender ignores map keys it does not know.
+inline constexpr const char* kStopKey = "ng_stop";
+inline constexpr const char* kRefusedKey = "ng_refused";
+struct Notice {
+    std::string stop;     // ng_stop: the receiver takes no frame after this one, and why
+    std::string refused;  // ng_refused: why this frame was refused
+    bool empty() const { return stop.empty() && refused.empty(); }
+};
 
 // Upper bound on a frame message's ndarray prefix (map, keys, shape, bin header).
 inline constexpr std::size_t kMaxNdarrayPrefix = kWireHeadroom;
@@ -77,20 +89,29 @@ NdarrayPrefix encodeNdarrayPrefix(const FrameShape& shape);
 NdarrayPrefix encodeByteArrayPrefix(std::size_t count);
 // A whole ndarray map with the pixels copied in (replies, tests; not the frame path).
 Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels);
-// {"terminate": true}
-Bytes encodeTerminate();
+// {"terminate": true}, with {"ng_last_seq": N} when the sender sent any frame: N is the
+// sequence number of the last one, so the receiver can count the frames lost after the
+// last it received.
+Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq = std::nullopt);
 // {"terminated": "Client-`ID` successfully terminated!"}
 Bytes encodeTerminateAck(const std::string& receiverId);
 // Raw UTF-8 "Data received on client: ID !" (not msgpack), bidirectional mode off.
 Bytes encodePlainAck(const std::string& receiverId);
 // {"return_type": <type>, "return_data": <value, "" when none>}, bidirectional mode on;
-// with {"ng_codec": "jpeg"} added when answering a compressed frame (`decoded`).
-Bytes encodeReply(const DataValue& value, Codec decoded = Codec::Raw);
+// with {"ng_codec": "jpeg"} added when answering a compressed frame (`decoded`), and the
+// notice's keys when it has any.
+Bytes encodeReply(const DataValue& value, Codec decoded = Codec::Raw, const Notice& notice = {});
+// The notice alone, as a map without "return_type" (not empty): the answer that replaces
+// the plain confirmation, bidirectional mode off.
+Bytes encodeNotice(const Notice& notice);
 
 // ---- decoders (accept str or bin for every key and string value) ----
 
 // Part 1 of any message from a sender. Throws ProtocolError.
 Header decodeHeader(ByteView bytes);
+// The "ng_last_seq" of an end-of-stream message (one decodeHeader() found terminating);
+// nullopt when absent. Throws ProtocolError when it is not an int >= 0.
+std::optional<std::uint64_t> decodeTerminateLastSeq(ByteView bytes);
 
 // A decoded ndarray: `pixels` points into the input bytes (no copy).
 struct NdarrayView {
@@ -114,6 +135,9 @@ struct Reply {
     // Data and Ndarray: the codec the receiver decoded the frame with (extension key
     // ng_codec, sent by ngrecv in answer to a compressed frame); Raw when absent.
     Codec decoded = Codec::Raw;
+    // ngrecv's ng_stop / ng_refused, in a reply map or in a map that stands for the plain
+    // confirmation (a PlainAck then, with an empty plainText).
+    Notice notice;
 };
 // The first part of the receiver's answer. Non-msgpack bytes are a PlainAck.
 Reply decodeReply(ByteView bytes);

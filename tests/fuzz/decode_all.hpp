@@ -78,10 +78,13 @@ inline unsigned decodeAll(const std::uint8_t* data, std::size_t size) {
     });
     decodedOrRefused([&] {
         const wire::Reply reply = wire::decodeReply(whole);
-        sink += static_cast<unsigned>(reply.plainText.size() + reply.data.text.size());
+        sink += static_cast<unsigned>(reply.plainText.size() + reply.data.text.size() +
+                                      reply.notice.stop.size() + reply.notice.refused.size());
     });
     decodedOrRefused(
         [&] { sink += static_cast<unsigned>(wire::decodeTerminateAck(whole).size()); });
+    decodedOrRefused(
+        [&] { sink += static_cast<unsigned>(wire::decodeTerminateLastSeq(whole).value_or(0)); });
 
     if (size == 0) return sink;
     const std::size_t headerSize = std::min<std::size_t>(data[0], size - 1);

@@ -399,7 +399,8 @@ TEST_CASE("a bidirectional mismatch is refused, naming the end where it is off")
             senderSide.bidirectional = !receiverOn;
             FrameSender sender(senderSide, stop);
             ReceiveThread thread(receiver);
-            // The sender still gets an answer rather than waiting out its timeout.
+            // The sender gets an answer, in the form it expects, saying why: it stops at once
+            // rather than waiting out its timeout.
             auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
             REQUIRE(reply);
             if (reply->kind == wire::Reply::Kind::None) {  // PAIR sends ahead: read it now
@@ -407,7 +408,12 @@ TEST_CASE("a bidirectional mismatch is refused, naming the end where it is off")
                 REQUIRE(due.size() == 1);
                 reply = due.front();
             }
-            CHECK(reply->kind == wire::Reply::Kind::PlainAck);
+            CHECK(reply->kind == (receiverOn ? wire::Reply::Kind::PlainAck
+                                             : wire::Reply::Kind::Data));
+            CHECK(reply->notice.refused.find(receiverOn ? "start ngsend with --bidirectional"
+                                                        : "start ngrecv with --bidirectional") !=
+                  std::string::npos);
+            CHECK(!reply->notice.stop.empty());
             thread.join();
             CHECK(thread.error.find(receiverOn ? "off at the sender" : "off here") !=
                   std::string::npos);
@@ -441,6 +447,52 @@ TEST_CASE("a malformed message is reported as Invalid and still answered") {
     CHECK(event->kind == Received::Kind::Invalid);
     CHECK(event->error.find("part") != std::string::npos);
     REQUIRE(requester.recv(answer));
+}
+
+TEST_CASE("a frame over the limit is refused with its reason in the answer") {
+    // PAIR: the sender's send() returns before the answer, so one thread does both ends.
+    {
+        std::atomic<bool> stop{false};
+        FramePool pool;
+        ChannelConfig config = receiverConfig(Pattern::Pair, Protocol::Tcp);
+        config.maxFrameBytes = kShape.bytes() - 1;
+        FrameReceiver receiver(config, stop);
+        ChannelConfig senderSide = senderConfig(config, receiver.endpoint());
+        senderSide.maxFrameBytes = 1u << 20;
+        FrameSender sender(senderSide, stop);
+        REQUIRE(sender.send(makeFrame(pool, 7), wire::DataValue::none()));
+        auto event = receiver.receive(kTestTimeout);
+        REQUIRE(event);
+        CHECK(event->kind == Received::Kind::TooLarge);
+        CHECK(event->frame.seq == 7);  // accounted for, though refused
+        CHECK(event->error.find("frame 7 is 8x6x3 (") != std::string::npos);
+        CHECK(event->error.find("--max-frame-size 8x6x3 or more") != std::string::npos);
+        const std::vector<wire::Reply> replies = sender.flush();
+        REQUIRE(replies.size() == 1);
+        CHECK(replies.front().kind == wire::Reply::Kind::PlainAck);
+        CHECK(replies.front().notice.refused == event->error);
+        CHECK(replies.front().notice.stop.empty());
+    }
+}
+
+TEST_CASE("the answer to the last frame of --frames tells the sender the receiver stops") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    const ChannelConfig config = receiverConfig(Pattern::Pair, Protocol::Tcp, true);
+    FrameReceiver receiver(config, stop);
+    receiver.stopAfter(2);
+    FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+    for (std::uint64_t seq = 0; seq < 2; ++seq) {
+        REQUIRE(sender.send(makeFrame(pool, seq), wire::DataValue::none()));
+        auto event = receiver.receive(kTestTimeout);
+        REQUIRE(event);
+        CHECK(event->kind == Received::Kind::Frame);
+    }
+    const std::vector<wire::Reply> replies = sender.flush();
+    REQUIRE(replies.size() == 2);
+    CHECK(replies[0].notice.empty());
+    CHECK(replies[1].kind == wire::Reply::Kind::Data);  // vidgear's reply map, and the key
+    CHECK(replies[1].notice.stop == "it reached its --frames 2");
 }
 
 TEST_CASE("frames without headroom or owner are copied, with headroom sent zero-copy") {

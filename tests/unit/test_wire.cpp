@@ -832,3 +832,80 @@ TEST_CASE("wire: corrupted bytes give a value or a ProtocolError, nothing else")
         }
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Extensions of the end of stream and of the answers (issue 14)
+// ---------------------------------------------------------------------------------------
+
+TEST_CASE("wire: the end of stream carries the last frame's number, vidgear's bytes first") {
+    const Bytes plain = ng::wire::encodeTerminate();
+    CHECK(ng::wire::decodeTerminateLastSeq(view(plain)) == std::nullopt);
+
+    const Bytes withSeq = ng::wire::encodeTerminate(59);
+    // {"terminate": true, "ng_last_seq": 59}: the map grows to 2 entries, vidgear's key
+    // stays first and unchanged.
+    const Bytes expected = {0x82, 0xa9, 't', 'e', 'r', 'm', 'i', 'n', 'a', 't', 'e', 0xc3, 0xab,
+                            'n',  'g',  '_', 'l', 'a', 's', 't', '_', 's', 'e', 'q', 59};
+    CHECK(withSeq == expected);
+    const Header header = ng::wire::decodeHeader(view(withSeq));
+    CHECK(header.terminate);
+    CHECK(ng::wire::decodeTerminateLastSeq(view(withSeq)) == 59u);
+    CHECK(ng::wire::decodeTerminateLastSeq(view(ng::wire::encodeTerminate(UINT64_MAX))) ==
+          UINT64_MAX);
+
+    // A wrong type is a broken sender, not "no number".
+    msgpack::sbuffer bad;
+    msgpack::packer<msgpack::sbuffer> packer(bad);
+    packer.pack_map(2);
+    packer.pack(std::string("terminate"));
+    packer.pack(true);
+    packer.pack(std::string("ng_last_seq"));
+    packer.pack(-1);
+    const Bytes badBytes(bad.data(), bad.data() + bad.size());
+    CHECK(ng::wire::decodeHeader(view(badBytes)).terminate);
+    CHECK_THROWS_WITH_AS(ng::wire::decodeTerminateLastSeq(view(badBytes)),
+                         doctest::Contains("'ng_last_seq' is -1, expected an int >= 0"),
+                         ProtocolError);
+}
+
+TEST_CASE(
+    "wire: a notice in a reply keeps vidgear's keys; without bidirectional mode it is a map "
+    "without return_type") {
+    ng::wire::Notice refused;
+    refused.refused = "too large";
+    const Bytes reply = ng::wire::encodeReply(DataValue::none(), ng::Codec::Raw, refused);
+    // vidgear's two keys first, byte for byte, then ours.
+    const Bytes none = loadFixture("reply_none");
+    REQUIRE(reply.size() > none.size());
+    CHECK(reply[0] == 0x83);
+    CHECK(Bytes(reply.begin() + 1, reply.begin() + static_cast<long>(none.size())) ==
+          Bytes(none.begin() + 1, none.end()));
+    const Reply decoded = ng::wire::decodeReply(view(reply));
+    CHECK(decoded.kind == Reply::Kind::Data);
+    CHECK(decoded.data.kind == DataValue::Kind::None);
+    CHECK(decoded.notice.refused == "too large");
+    CHECK(decoded.notice.stop.empty());
+
+    ng::wire::Notice stop;
+    stop.stop = "it reached its --frames 20";
+    const Bytes plain = ng::wire::encodeNotice(stop);
+    const msgpack::object_handle handle =
+        msgpack::unpack(reinterpret_cast<const char*>(plain.data()), plain.size());
+    REQUIRE(handle.get().type == msgpack::type::MAP);
+    CHECK(handle.get().via.map.size == 1);  // no return_type: a vidgear sender only logs it
+    const Reply stopped = ng::wire::decodeReply(view(plain));
+    CHECK(stopped.kind == Reply::Kind::PlainAck);
+    CHECK(stopped.notice.stop == "it reached its --frames 20");
+
+    // Both at once (a refused stream): both are read.
+    ng::wire::Notice both = refused;
+    both.stop = "it refused the stream";
+    const Reply twice = ng::wire::decodeReply(view(ng::wire::encodeNotice(both)));
+    CHECK(twice.notice.refused == "too large");
+    CHECK(twice.notice.stop == "it refused the stream");
+
+    // The usual answers carry none.
+    CHECK(ng::wire::decodeReply(view(loadFixture("plain_ack"))).notice.empty());
+    CHECK(ng::wire::decodeReply(view(loadFixture("reply_str"))).notice.empty());
+    CHECK(ng::wire::encodeReply(DataValue::none(), ng::Codec::Raw, {}) == none);
+}
