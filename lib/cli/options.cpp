@@ -32,9 +32,9 @@ constexpr unsigned kMaxJpegThreads = 64;
 // Flags a --config file cannot set.
 const std::string kCommandLineOnly[] = {"help", "version", "config"};
 
-const std::string kDefaultMaxFrameSize = std::to_string(CommonOptions::kDefaultMaxFrameSide) +
-                                         "x" + std::to_string(CommonOptions::kDefaultMaxFrameSide) +
-                                         "x" + std::to_string(CommonOptions::kDefaultMaxFrameChannels);
+const std::string kDefaultMaxFrameSize = std::to_string(transport::kDefaultMaxFrameSide) + "x" +
+                                         std::to_string(transport::kDefaultMaxFrameSide) + "x" +
+                                         std::to_string(transport::kDefaultMaxFrameChannels);
 
 // Parses `count` numbers joined by x or X ("1280x720", "4096x4096x4"), each 1 to
 // source::kMaxSide; false when `text` is not such a size.

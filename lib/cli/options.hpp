@@ -8,6 +8,7 @@
 #include "codec/jpeg.hpp"
 #include "core/frame.hpp"
 #include "source/source.hpp"
+#include "transport/channel.hpp"
 #include "transport/endpoint.hpp"
 
 namespace ng::cli {
@@ -31,13 +32,8 @@ struct CommonOptions {
     std::string logLevel;        // spdlog level name; "" = SPDLOG_LEVEL or info
     // --max-frame-size WxHxC as a byte count: the largest frame accepted from the peer
     // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
-    // what libzmq buffers for one message (ZMQ_MAXMSGSIZE).
-    static constexpr int kDefaultMaxFrameSide = 4096;
-    static constexpr int kDefaultMaxFrameChannels = 4;
-    static constexpr std::size_t kDefaultMaxFrameBytes = std::size_t{kDefaultMaxFrameSide} *
-                                                         kDefaultMaxFrameSide *
-                                                         kDefaultMaxFrameChannels;
-    std::size_t maxFrameBytes = kDefaultMaxFrameBytes;
+    // what libzmq buffers for one message (ZMQ_MAXMSGSIZE, with room to refuse it by name).
+    std::size_t maxFrameBytes = transport::kDefaultMaxFrameBytes;
 };
 
 struct SendOptions {

@@ -19,12 +19,18 @@ namespace ng::transport {
 
 using Millis = std::chrono::milliseconds;
 
+// The largest frame accepted by default: 4096x4096 with 4 channels (--max-frame-size).
+inline constexpr int kDefaultMaxFrameSide = 4096;
+inline constexpr int kDefaultMaxFrameChannels = 4;
+inline constexpr std::size_t kDefaultMaxFrameBytes =
+    std::size_t{kDefaultMaxFrameSide} * kDefaultMaxFrameSide * kDefaultMaxFrameChannels;
+
 struct ChannelConfig {
     Pattern pattern = Pattern::Pair;
     Endpoint endpoint;
     Millis timeout{15000};       // longest wait for the peer; 0 = forever
     bool bidirectional = false;  // NetGear_Async bidirectional mode (patterns 0, 1)
-    std::size_t maxFrameBytes = 4096u * 4096u * 4u;  // receiver: larger messages are refused
+    std::size_t maxFrameBytes = kDefaultMaxFrameBytes;  // larger frames are refused
     // --latest: ZeroMQ queues hold one frame, so what waits there is never stale.
     bool latest = false;
 };

@@ -135,7 +135,8 @@ def check_full_disk_is_reported(workdir):
         for ext in VIDEO_EXTS:
             path = os.path.join(disk, f"full.{ext}")
             ep = endpoint()
-            recv = ngtest.ngrecv(["-o", path, "-t", "10", *ep], workdir)
+            summary = os.path.join(workdir, f"summary-{ext}.json")
+            recv = ngtest.ngrecv(["-o", path, "-t", "10", "--summary", summary, *ep], workdir)
             ngtest.wait_listening(recv)
             send = ngtest.ngsend(["-s", os.path.join(src, "%03d.png"), "--loop", "--fps", "0",
                                   "-n", "200", "-t", "3", *ep], workdir)
@@ -144,10 +145,13 @@ def check_full_disk_is_reported(workdir):
             err = recv.stderr()
             assert f"video {path}: No space left on device" in err, \
                 f"full disk not reported for {ext}\n" + recv.describe()
-            # The output failed, so ngrecv fails. Once the per-output failure accounting of
-            # issue 14 item 1 is merged, this must also hold: the summary counts the failure
-            # in "errors" and in the output's "failed" field, and the exit code is exactly 1.
-            assert rc != 0, f"ngrecv exited 0 after a full disk\n" + recv.describe()
+            # The only output failed: counted, named, and the exit code of a runtime failure.
+            assert rc == 1, f"ngrecv exited {rc} after a full disk\n" + recv.describe()
+            s = ngtest.read_summary(summary)
+            [out] = s["outputs"]
+            assert out["failed"] and "No space left on device" in out["error"], out
+            assert s["errors"] >= 1, s
+            assert out["written"] + out["refused"] == s["frames_written"], s
             os.remove(path)
     finally:
         subprocess.run(["umount", disk])
