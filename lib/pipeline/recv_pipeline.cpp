@@ -1,10 +1,10 @@
 // ngrecv's pipeline: socket -> this thread (answers, accounting) -> queue -> sink thread
 // (or straight to the sinks when they all write instantly, as -o null does).
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
-
-#include <spdlog/spdlog.h>
 
 #include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
@@ -190,16 +190,16 @@ void throwIfFramesRefused(const ReceiveResult& result) {
 }
 
 // The exit code's reason when an output failed (each failure was logged as it happened).
-void throwIfOutputsFailed(const std::vector<OutputReport>& reports) {
+// "N of M outputs failed: SPEC: reason; ...", or "" when none failed.
+std::string describeFailedOutputs(const std::vector<OutputReport>& reports) {
     std::string failed;
     std::size_t count = 0;
     for (const OutputReport& r : reports) {
         if (!r.failed) continue;
         failed += (count++ ? "; " : "") + r.spec + ": " + r.error;
     }
-    if (count == 0) return;
-    throw std::runtime_error(
-        fmt::format("{} of {} outputs failed: {}", count, reports.size(), failed));
+    if (count == 0) return "";
+    return fmt::format("{} of {} outputs failed: {}", count, reports.size(), failed);
 }
 
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
@@ -263,8 +263,13 @@ int runReceiverBody(const cli::RecvOptions& options) {
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
     writeReceiverSummary(options, stats, receiver, result, reports, framesWritten);
-    throwIfOutputsFailed(reports);
-    if (result.failure) std::rethrow_exception(result.failure);
+    const std::string failedOutputs = describeFailedOutputs(reports);
+    if (result.failure) {
+        // The stream's own failure decides the exit code; failed outputs are still told.
+        if (!failedOutputs.empty()) spdlog::error("{}", failedOutputs);
+        std::rethrow_exception(result.failure);
+    }
+    if (!failedOutputs.empty()) throw std::runtime_error(failedOutputs);
     throwIfFramesRefused(result);
     return kExitOk;
 }

@@ -1,4 +1,4 @@
-// ngsend's pipeline: source -> capture thread -> bounded queue -> this thread -> socket
+// ngsend's pipeline: source -> capture stage -> bounded queue -> this thread -> socket
 // (or source -> this thread -> socket for the unpaced test pattern), with encoding workers
 // between capture and this one for --compression jpeg.
 #include <cstdio>

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <system_error>
 
 namespace ng::pipeline {
 
@@ -59,7 +60,12 @@ void SinkStage::join() {
     std::mutex mutex;
     std::condition_variable finished;
     bool done = false;
-    std::thread notice([&] { tellWhileFinishing(mutex, finished, done); });
+    std::thread notice;
+    try {
+        notice = std::thread([&] { tellWhileFinishing(mutex, finished, done); });
+    } catch (const std::system_error&) {
+        // No thread to spare (we may be in a destructor): finish without the notice.
+    }
     if (thread_.joinable()) thread_.join();
     if (writeInline_ && !closed_) closeAll();
     {
@@ -67,7 +73,7 @@ void SinkStage::join() {
         done = true;
     }
     finished.notify_one();
-    notice.join();
+    if (notice.joinable()) notice.join();
 }
 
 void SinkStage::tellWhileFinishing(std::mutex& mutex, std::condition_variable& finished,

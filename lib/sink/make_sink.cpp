@@ -106,8 +106,8 @@ std::vector<Output> makeOutputs(const std::vector<std::string>& specs) {
         } catch (const UsageError&) {
             throw;
         } catch (const std::exception& e) {
-            // Plugins throw std::runtime_error (an exception type of ours may not match
-            // across the plugin boundary); at start-up every such failure is a usage error.
+            // Sinks report a bad output as std::runtime_error; found at start-up, before any
+            // frame, it is the user's to fix, so a usage error (exit 2).
             throw UsageError(e.what());
         }
         outputs.push_back(std::move(output));

@@ -23,7 +23,7 @@ struct SourceOptions {
     bool loop = false;          // --loop: restart a file source at its end
 };
 
-// Contract: start() once, then next() from one thread (the capture thread), then stop().
+// Contract: start() once, then next() from one thread (the capture stage's), then stop().
 // Frames returned by next() own their pixels (normally a pooled buffer with wire headroom)
 // and stay valid however long the caller keeps them.
 class Source {

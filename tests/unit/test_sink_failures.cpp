@@ -75,7 +75,7 @@ Run deliver(std::vector<ng::sink::Output> outputs, int frames) {
 }  // namespace
 
 TEST_SUITE("sink") {
-    TEST_CASE("sink thread: a failing output stops alone and the others get every frame") {
+    TEST_CASE("sink stage: a failing output stops alone and the others get every frame") {
         for (const bool instant : {false, true}) {
             CAPTURE(instant);
             std::vector<ng::sink::Output> outputs;
@@ -97,7 +97,7 @@ TEST_SUITE("sink") {
         }
     }
 
-    TEST_CASE("sink thread: a close that throws is a failed output") {
+    TEST_CASE("sink stage: a close that throws is a failed output") {
         std::vector<ng::sink::Output> outputs;
         outputs.push_back(scripted("video", 0, /*failClose=*/true));
         const Run run = deliver(std::move(outputs), 5);
@@ -108,7 +108,7 @@ TEST_SUITE("sink") {
         CHECK(run.errors == 1);
     }
 
-    TEST_CASE("sink thread: when every output failed, the stream stops") {
+    TEST_CASE("sink stage: when every output failed, the stream stops") {
         std::vector<ng::sink::Output> outputs;
         outputs.push_back(scripted("a", 1, false, /*instant=*/true));
         const Run run = deliver(std::move(outputs), 5);

@@ -1,8 +1,7 @@
 // Image-files plugin: -o dir/frame_%06d.png, one image file per frame through imgcodecs.
 //
-// A plugin although imgcodecs is "light": Debian's build links GDAL and GDCM into it, and
-// loading it costs ~110 shared libraries, ~40 MB RSS and ~110 ms at start (measured here),
-// which every ngrecv run would pay for an output few runs use.
+// A plugin although imgcodecs is "light": Debian's build links GDAL and GDCM into it, whose
+// load every ngrecv run would pay for an output few runs use.
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -103,6 +102,7 @@ private:
             throw std::runtime_error("cannot create image '" + path + "': " + std::strerror(errno));
         }
         int error = 0;
+        errno = 0;  // fwrite need not set it, and an older value would name the wrong cause
         if (std::fwrite(bytes, 1, size, file) != size) error = errno != 0 ? errno : EIO;
         if (std::fclose(file) != 0 && error == 0) error = errno;
         if (error != 0) {

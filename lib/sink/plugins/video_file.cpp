@@ -125,8 +125,13 @@ public:
                                      " (use .mp4, .mkv, .mov or .avi)");
         }
         format_.reset(format);
-        openEncoder(ext);
-        openStream();
+        try {
+            openEncoder(ext);
+            openStream();
+        } catch (const std::exception&) {
+            failed_ = true;  // close() then only releases: there is no header to finish
+            throw;
+        }
         clock_ = ConstantRateClock(fps_, realTime_);
         timeline_ = FrameTimeline(fps_, realTime_);
         spdlog::debug("video {}: {} {}x{} at {:g} fps{}", path_, encoderName_, size_.width,
@@ -136,17 +141,16 @@ public:
     bool write(const Frame& frame) override {
         if (!format_) throw std::runtime_error("video " + path_ + ": written after close");
         if (failed_) throw std::runtime_error("video " + path_ + ": not written after an error");
-        const cv::Mat bgr = converter_.convert(frame, size_);
         if (constantRate_) {
             const ConstantRateClock::Placement placement = clock_.place(frame.captureTimeUs);
             if (!placement.write) return true;
             // The picture still in the frame buffer is the previous frame's.
             for (std::uint64_t i = 0; i < placement.repeatPrevious; ++i) encode(nextPts_++);
-            fillPicture(bgr);
+            fillPicture(converter_.convert(frame, size_));
             encode(nextPts_++);
             return true;
         }
-        fillPicture(bgr);
+        fillPicture(converter_.convert(frame, size_));
         if (!realTime_) {
             encode(nextPts_++);
             return true;
