@@ -156,9 +156,10 @@ std::string outputsJson(const std::vector<OutputReport>& reports) {
         const OutputReport& r = reports[i];
         json += fmt::format(
             "{}{{\"spec\": {}, \"kind\": {}, \"written\": {}, \"refused\": {}, "
-            "\"failed\": {}, \"error\": {}}}",
+            "\"dropped_for_rate\": {}, \"repeated_for_rate\": {}, \"failed\": {}, "
+            "\"error\": {}}}",
             i ? ", " : "", jsonString(r.spec), jsonString(r.kind), r.written, r.refused,
-            r.failed ? "true" : "false", jsonString(r.error));
+            r.droppedForRate, r.repeatedForRate, r.failed ? "true" : "false", jsonString(r.error));
     }
     return json + "]";
 }

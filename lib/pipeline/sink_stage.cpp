@@ -218,6 +218,8 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
     if (slot.closed) return;
     slot.closed = true;
     current_ = index;
+    slot.report.droppedForRate = slot.output.sink->framesDroppedForRate();
+    slot.report.repeatedForRate = slot.output.sink->framesRepeatedForRate();
     try {
         slot.output.sink->close();
     } catch (const std::exception& e) {

@@ -27,6 +27,9 @@ struct OutputReport {
     std::string kind;  // window, video, images, y4m, raw, null
     std::uint64_t written = 0;
     std::uint64_t refused = 0;  // not taken: it had failed, or the window had been closed
+    // Of `written`, left out to hold a constant rate; and extra copies written (avi, y4m).
+    std::uint64_t droppedForRate = 0;
+    std::uint64_t repeatedForRate = 0;
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
 };

@@ -14,7 +14,7 @@ struct StreamInfo {
     // Of the first frame. Video-file, y4m and raw outputs scale later frames of another
     // size (and channel count) to it; image files and the window show each frame as it is.
     FrameShape shape;
-    double fps = 30;   // the rate of video files and y4m: --output-fps, the sender's, or 30
+    double fps = 30;  // the rate of video files and y4m: --output-fps, the sender's, or 30
     // True when `fps` is the sender's own pace (no --output-fps) and frames carry capture
     // times: files then keep real time (sink/frame_timing.hpp). False: every frame once.
     bool realTime = false;
@@ -55,6 +55,12 @@ public:
     // True when write() takes a JPEG frame (Frame::codec) as it is: it counts frames or
     // stores the received JPEG bytes. Other sinks are given decoded pixels.
     virtual bool takesJpeg() const { return false; }
+
+    // A constant-rate output (avi, y4m) kept in the sender's time leaves out a frame that
+    // comes before its slot and writes the previous one again to fill a gap, as ffmpeg's
+    // -vsync cfr does. These count them, for the summary.
+    virtual std::uint64_t framesDroppedForRate() const { return 0; }
+    virtual std::uint64_t framesRepeatedForRate() const { return 0; }
 
     // For logs: "video out.mp4", "window", ...
     virtual std::string describe() const = 0;

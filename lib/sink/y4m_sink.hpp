@@ -35,6 +35,8 @@ public:
     void close() override;
     bool usesStdout() const override { return writer_.fd() == STDOUT_FILENO; }
     std::string describe() const override { return "y4m on stdout"; }
+    std::uint64_t framesDroppedForRate() const override { return clock_.dropped(); }
+    std::uint64_t framesRepeatedForRate() const override { return clock_.repeated(); }
 
 private:
     void writePicture();  // "FRAME" and the planes of the last converted frame

@@ -192,6 +192,8 @@ public:
     }
 
     std::string describe() const override { return "video " + path_; }
+    std::uint64_t framesDroppedForRate() const override { return clock_.dropped(); }
+    std::uint64_t framesRepeatedForRate() const override { return clock_.repeated(); }
 
 private:
     std::string errorMessage(int rc, const char* doing) const {
