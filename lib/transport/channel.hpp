@@ -103,7 +103,6 @@ struct Received {
     // Frame: pixels point into the received message (no copy). TooLarge: no pixels, but the
     // frame's seq and captureTimeUs as its header gave them (0 when it had none).
     Frame frame;
-    bool senderBiMode = false;
     // Invalid, TooLarge: why the message was refused; CutOff: what happened. For the log.
     std::string error;
     std::string peer;  // the sender's address when the transport knows it ("" otherwise)

@@ -117,7 +117,6 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     } catch (const ProtocolError& e) {
         return refuse(std::move(event), fmt::format("bad header: {}", e.what()));
     }
-    event.senderBiMode = header.biMode;
     if (!header.terminate && header.seq) lastSeq = header.seq;
 
     if (header.terminate) {

@@ -331,7 +331,6 @@ TEST_CASE("bidirectional mode carries data both ways") {
         thread.join();
         CHECK(thread.error == "");
         REQUIRE(thread.events.size() == 4);
-        CHECK(thread.events[0].senderBiMode);
         CHECK(thread.events[0].frame.data == "ping");
     }
 }
