@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <utility>
 #include <zmq.hpp>
 
 #include "transport/channel.hpp"
@@ -35,6 +36,18 @@ public:
     virtual std::unique_ptr<ReceiverPolicy> makeReceiver(Channel& channel,
                                                          const std::string& receiverId,
                                                          ReplyProvider replies) const = 0;
+};
+
+// What the patterns whose receiver answers each frame (PAIR, REQ/REP) have in common: both
+// ends read connection events (the sender learns that its receiver went away, the receiver
+// that it cut off a sender), and the receiver answers every frame as NetGear_Async does.
+class AnsweringPatternRules : public PatternRules {
+public:
+    bool watchesPeers(Role /*role*/) const override { return true; }
+    std::unique_ptr<ReceiverPolicy> makeReceiver(Channel& channel, const std::string& receiverId,
+                                                 ReplyProvider replies) const override {
+        return makeAnsweringReceiver(channel, receiverId, std::move(replies));
+    }
 };
 
 // The rules of `pattern` (static: they hold no state).

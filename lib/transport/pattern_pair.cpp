@@ -48,23 +48,16 @@ private:
     AnswerTracker answers_;
 };
 
-class PairRules final : public PatternRules {
+class PairRules final : public AnsweringPatternRules {
 public:
     zmq::socket_type socketType(Role /*role*/) const override { return zmq::socket_type::pair; }
     void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
                           Role role) const override {
         if (role == Role::Receiver) boundReceiveQueue(socket, config);
     }
-    // The sender learns from connection events that its receiver went away, the receiver
-    // that it cut off a sender (Received::Kind::CutOff).
-    bool watchesPeers(Role /*role*/) const override { return true; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<PairSender>(channel);
-    }
-    std::unique_ptr<ReceiverPolicy> makeReceiver(Channel& channel, const std::string& receiverId,
-                                                 ReplyProvider replies) const override {
-        return makeAnsweringReceiver(channel, receiverId, std::move(replies));
     }
 };
 

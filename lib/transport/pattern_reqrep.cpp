@@ -57,7 +57,7 @@ private:
     AnswerTracker answers_;
 };
 
-class ReqRepRules final : public PatternRules {
+class ReqRepRules final : public AnsweringPatternRules {
 public:
     zmq::socket_type socketType(Role role) const override {
         return role == Role::Sender ? zmq::socket_type::req : zmq::socket_type::rep;
@@ -73,16 +73,9 @@ public:
         socket.set(zmq::sockopt::req_relaxed, true);
         socket.set(zmq::sockopt::req_correlate, true);
     }
-    // The sender learns from connection events that its receiver went away, the receiver
-    // that it cut off a sender (Received::Kind::CutOff).
-    bool watchesPeers(Role /*role*/) const override { return true; }
 
     std::unique_ptr<SenderPolicy> makeSender(Channel& channel) const override {
         return std::make_unique<ReqSender>(channel);
-    }
-    std::unique_ptr<ReceiverPolicy> makeReceiver(Channel& channel, const std::string& receiverId,
-                                                 ReplyProvider replies) const override {
-        return makeAnsweringReceiver(channel, receiverId, std::move(replies));
     }
 };
 
