@@ -318,6 +318,12 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                                    "(0 = one per CPU, at most 4)")
                         ->check(CLI::Range(0u, kMaxJpegThreads))
                         ->capture_default_str();
+    // Frames back (bidirectional mode): where the receiver's frames go.
+    app.add_option("--reply-output", out.replyOutputs,
+                   "Bidirectional mode: write the frames the receiver sends back to OUT, "
+                   "spelled as ngrecv's -o (window, a video file, an image pattern, - for y4m "
+                   "on stdout, raw:-, null); repeatable [default: counted only]")
+        ->needs(app.get_option("--bidirectional"));
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
@@ -366,6 +372,23 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
                    "Write every frame once at this rate (time-lapse, slow motion) [default: "
                    "the sender's rate, in real time]")
         ->check(CLI::PositiveNumber);
+    // Frames back (bidirectional mode): what ngrecv sends with each reply.
+    app.add_option("--reply-source", out.replySource.spec,
+                   "Bidirectional mode: send a frame from SRC with each reply, after any text; "
+                   "SRC as ngsend's -s spells it (test, a video file, an image pattern, a camera "
+                   "index, picam[:N], a URL); the newest captured frame goes back")
+        ->needs(app.get_option("--bidirectional"));
+    app.add_option_function<std::string>(
+           "--reply-size",
+           [&out](const std::string& value) {
+               parseSize(value, out.replySource.width, out.replySource.height);
+               out.replySource.sizeGiven = true;
+           },
+           "Capture size of --reply-source (test pattern, cameras) [default: " +
+               std::to_string(out.replySource.width) + "x" +
+               std::to_string(out.replySource.height) + "]")
+        ->check(sizeValidator())
+        ->needs(app.get_option("--reply-source"));
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);

@@ -45,6 +45,9 @@ struct SendOptions {
     Codec compression = Codec::Raw;  // --compression none|jpeg
     codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
     unsigned jpegThreads = 0;        // --jpeg-threads; 0 = one per hardware thread, at most 4
+    // --reply-output: where frames the receiver sends back go (bidirectional mode), as
+    // ngrecv's -o spells outputs; empty = counted only.
+    std::vector<std::string> replyOutputs;
 };
 
 struct RecvOptions {
@@ -54,6 +57,9 @@ struct RecvOptions {
     bool hasReply = false;
     bool replyStdin = false;
     double outputFps = 0;  // --output-fps; 0 = not given: the sender's rate, in real time
+    // --reply-source: a frame from this source goes back with every reply (bidirectional
+    // mode), spelled as ngsend's -s; spec "" = none. Its size is --reply-size.
+    source::SourceOptions replySource{""};
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

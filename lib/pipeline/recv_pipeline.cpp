@@ -42,10 +42,18 @@ std::vector<std::string> chooseOutputs(const cli::RecvOptions& options) {
     return {display ? "window" : "null"};
 }
 
-std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
+std::unique_ptr<ReplySource> makeTextReplies(const cli::RecvOptions& options) {
     if (options.hasReply) return ReplySource::fixed(options.reply);
     if (options.replyStdin) return ReplySource::fromStdin();
     return ReplySource::none();
+}
+
+std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
+    std::unique_ptr<ReplySource> text = makeTextReplies(options);
+    if (options.replySource.spec.empty()) return text;
+    const auto firstFrameWait =
+        std::chrono::milliseconds(static_cast<long long>(options.common.timeoutSeconds * 1000));
+    return ReplySource::withFrames(std::move(text), options.replySource, firstFrameWait);
 }
 
 struct ReceiveResult {
@@ -205,7 +213,8 @@ std::string describeFailedOutputs(const std::vector<OutputReport>& reports) {
 
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
                           const transport::FrameReceiver& receiver, const ReceiveResult& result,
-                          const std::vector<OutputReport>& outputs, std::uint64_t framesWritten) {
+                          const std::vector<OutputReport>& outputs, std::uint64_t framesWritten,
+                          const ReplySource& replies) {
     if (options.common.summaryPath.empty()) return;
     JsonFields extras = {{"tool", jsonString("ngrecv")},
                          {"endpoint", jsonString(receiver.endpoint())},
@@ -226,6 +235,10 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
             "latency_ms",
             fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}", jsonNumber(latency.p50Ms),
                         jsonNumber(latency.p99Ms), jsonNumber(latency.maxMs)));
+    }
+    // The answers that sent a frame back (--reply-source).
+    if (!options.replySource.spec.empty()) {
+        extras.emplace_back("frames_back", std::to_string(replies.framesSent()));
     }
     writeSummary(options.common.summaryPath, stats.snapshot(), extras);
 }
@@ -263,7 +276,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, receiver, result, reports, framesWritten);
+    writeReceiverSummary(options, stats, receiver, result, reports, framesWritten, *replies);
     const std::string failedOutputs = describeFailedOutputs(reports);
     if (result.failure) {
         // The stream's own failure decides the exit code; failed outputs are still told.

@@ -15,6 +15,7 @@
 #include "pipeline/channel_config.hpp"
 #include "pipeline/encode_stage.hpp"
 #include "pipeline/frame_queue.hpp"
+#include "pipeline/frames_back.hpp"
 #include "pipeline/guarded_run.hpp"
 #include "pipeline/run.hpp"
 #include "transport/channel.hpp"
@@ -32,16 +33,19 @@ double chooseFps(const cli::SendOptions& options, const source::Source& source) 
     return source.nominalFps();  // 0 (unknown) means as fast as the source gives frames
 }
 
-// Prints the receiver's reply to one frame on stdout, one line each (bidirectional mode).
-void printReply(const wire::Reply& reply) {
+// Prints the receiver's reply to one frame on `out`, one line each (bidirectional mode), and
+// hands a frame sent back with it to `back`.
+void takeReply(wire::Reply& reply, std::FILE* out, FramesBack& back) {
     if (reply.kind == wire::Reply::Kind::None) return;
     if (reply.kind == wire::Reply::Kind::PlainAck) {
         spdlog::trace("receiver: {}", reply.plainText);
         return;
     }
-    if (reply.data.empty()) return;
-    std::fprintf(stdout, "%s\n", cli::oneLine(reply.data.text).c_str());
-    std::fflush(stdout);
+    if (!reply.data.empty()) {
+        std::fprintf(out, "%s\n", cli::oneLine(reply.data.text).c_str());
+        std::fflush(out);
+    }
+    back.take(reply);
 }
 
 struct SendOutcome {
@@ -90,7 +94,7 @@ void requireDecodedReply(const wire::Reply& reply, const Frame& frame,
 // receiver ends the stream or refuses a frame.
 SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
                        const wire::DataValue& message, StreamStats& stats, LatestDrops& drops,
-                       const std::atomic<bool>& stopSignal) {
+                       FramesBack& back, std::FILE* replyOut, const std::atomic<bool>& stopSignal) {
     SendOutcome outcome;
     try {
         while (!stopSignal) {
@@ -105,7 +109,7 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
             requireDecodedReply(*reply, *frame, sender);
             stats.addFrame(frame->payloadBytes());
             drops.update();
-            printReply(*reply);
+            takeReply(*reply, replyOut, back);
             if (heed(*reply, outcome, stats, sender)) break;
         }
     } catch (...) {
@@ -115,14 +119,16 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
 }
 
 void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stats,
-                        const transport::FrameSender& sender, const source::Source& source) {
+                        const transport::FrameSender& sender, const source::Source& source,
+                        const FramesBack& back) {
     if (options.common.summaryPath.empty()) return;
-    writeSummary(options.common.summaryPath, stats.snapshot(),
-                 {{"tool", jsonString("ngsend")},
-                  {"endpoint", jsonString(sender.endpoint())},
-                  {"pattern", jsonString(transport::patternName(options.common.pattern))},
-                  {"source", jsonString(source.describe())},
-                  {"unanswered", std::to_string(sender.unansweredFrames())}});
+    JsonFields extras = {{"tool", jsonString("ngsend")},
+                         {"endpoint", jsonString(sender.endpoint())},
+                         {"pattern", jsonString(transport::patternName(options.common.pattern))},
+                         {"source", jsonString(source.describe())},
+                         {"unanswered", std::to_string(sender.unansweredFrames())}};
+    if (options.common.bidirectional) extras.emplace_back("frames_back", back.summaryJson());
+    writeSummary(options.common.summaryPath, stats.snapshot(), extras);
 }
 
 int runSenderBody(const cli::SendOptions& options) {
@@ -130,10 +136,13 @@ int runSenderBody(const cli::SendOptions& options) {
     std::unique_ptr<source::Source> source = source::makeSource(options.source);
     source->start();
     const double fps = chooseFps(options, *source);
+    FramesBack back(options.replyOutputs, fps, options.common.latest, stopSignal);
+    std::FILE* replyOut = back.usesStdout() ? stderr : stdout;
 
     transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
                                   stopSignal);
     const unsigned encodeWorkers = encodeWorkerCount(options.jpegThreads);
+    back.setPeer(sender.endpoint());
     spdlog::info("streaming {} to {} ({}, {}{})", source->describe(), sender.endpoint(),
                  transport::patternName(options.common.pattern),
                  fps > 0 ? fmt::format("{:g} fps", fps) : std::string("unpaced"),
@@ -158,8 +167,8 @@ int runSenderBody(const cli::SendOptions& options) {
         if (options.compression == Codec::Jpeg) {
             encode = std::make_unique<EncodeStage>(capture, options.jpeg, encodeWorkers);
         }
-        outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture,
-                             message, stats, drops, stopSignal);
+        outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture, message,
+                             stats, drops, back, replyOut, stopSignal);
         // The encoder first: its workers may be running an inline CaptureStage.
         if (encode) encode->join();
         capture.join();
@@ -172,8 +181,8 @@ int runSenderBody(const cli::SendOptions& options) {
         // A normal end, --frames, a signal or a refused frame: read the answers still due,
         // then tell the receiver the stream is over, unless it said it stops (it is gone).
         try {
-            for (const wire::Reply& reply : sender.flush()) {
-                printReply(reply);
+            for (wire::Reply& reply : sender.flush()) {
+                takeReply(reply, replyOut, back);
                 heed(reply, outcome, stats, sender);
             }
             if (outcome.notice.stop.empty()) {
@@ -184,16 +193,23 @@ int runSenderBody(const cli::SendOptions& options) {
         }
     }
     drops.update();
+    back.finish();  // every frame sent back written, every --reply-output finalised
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps), {} dropped", done.frames, done.seconds,
                  done.fps(), done.dropped);
-    writeSenderSummary(options, stats, sender, *source);
-    if (outcome.failure) std::rethrow_exception(outcome.failure);
+    writeSenderSummary(options, stats, sender, *source, back);
+    const std::string backFailure = back.failure();
+    if (outcome.failure) {
+        // The stream's own failure decides the exit code; a failure of frames back is still told.
+        if (!backFailure.empty()) spdlog::error("{}", backFailure);
+        std::rethrow_exception(outcome.failure);
+    }
     if (!outcome.notice.refused.empty()) {
         throw std::runtime_error(fmt::format("the receiver at {} refused the stream: {}",
                                              sender.endpoint(), outcome.notice.refused));
     }
     if (captureError) std::rethrow_exception(captureError);
+    if (!backFailure.empty()) throw std::runtime_error(backFailure);
     return kExitOk;
 }
 

@@ -4,6 +4,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <memory>
 #include <stdexcept>
 #include <utility>
 
@@ -131,7 +132,7 @@ void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
         channel_.endpoint(), seq, formatSeconds(config.timeout), static_cast<int>(config.pattern)));
 }
 
-wire::Reply AnswerTracker::decodeAnswer(const std::vector<zmq::message_t>& answer) const {
+wire::Reply AnswerTracker::decodeAnswer(std::vector<zmq::message_t>& answer) const {
     wire::Reply reply = wire::decodeReply(viewOf(answer.front()));
     if (reply.kind != wire::Reply::Kind::Ndarray) return reply;
 
@@ -139,16 +140,26 @@ wire::Reply AnswerTracker::decodeAnswer(const std::vector<zmq::message_t>& answe
         throw ProtocolError(fmt::format(
             "the receiver answered with a frame in {} part(s) instead of 2", answer.size()));
     }
-    // Reply carries no pixels: validate the frame and say what it was.
-    const wire::NdarrayView ndarray =
-        wire::decodeNdarray(viewOf(answer[1]), channel_.config().maxFrameBytes);
-    const FrameShape& s = ndarray.shape;
-    reply.data.kind = wire::DataValue::Kind::Other;
-    reply.data.pythonType = "ndarray";
-    // Shaped as on the wire: grayscale is HxW.
-    reply.data.text = s.channels == 1
-                          ? fmt::format("<ndarray {}x{}>", s.height, s.width)
-                          : fmt::format("<ndarray {}x{}x{}>", s.height, s.width, s.channels);
+    // On the heap before its address is taken: libzmq keeps a small message's bytes inside
+    // the message_t itself, so they move whenever it does.
+    auto payload = std::make_shared<zmq::message_t>(std::move(answer[1]));
+    const std::size_t limit = channel_.config().maxFrameBytes;
+    try {
+        const wire::NdarrayView ndarray = wire::decodeNdarray(viewOf(*payload), limit);
+        reply.frame.shape = ndarray.shape;
+        reply.frame.pixels = ndarray.pixels;
+        reply.frame.owner = std::move(payload);
+    } catch (const ProtocolError&) {
+        // A whole, valid frame over the limit is refused by this end's settings and the
+        // stream goes on; anything else is a malformed answer.
+        if (payload->size() <= limit) throw;
+        const FrameShape s = wire::decodeNdarray(viewOf(*payload), payload->size()).shape;
+        reply.refusedFrame = fmt::format(
+            "the frame sent back is {}x{}x{} ({} bytes), over this end's --max-frame-size of {} "
+            "bytes; start ngsend with --max-frame-size {}x{}x{} or more, or send smaller frames "
+            "back",
+            s.width, s.height, s.channels, s.bytes(), limit, s.width, s.height, s.channels);
+    }
     return reply;
 }
 

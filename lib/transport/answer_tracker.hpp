@@ -81,7 +81,8 @@ private:
 
     Wait awaitAnswer(std::uint64_t seq);
     void giveUp(Outcome why);
-    wire::Reply decodeAnswer(const std::vector<zmq::message_t>& answer) const;
+    // Part 2 of an answer with a frame moves into the reply's frame.
+    wire::Reply decodeAnswer(std::vector<zmq::message_t>& answer) const;
     std::optional<std::string> awaitTerminateAck(EndingBudget& budget);
     [[noreturn]] void throwNoAnswer(std::uint64_t seq);
 

@@ -110,8 +110,17 @@ struct Received {
     std::optional<std::uint64_t> lastSeq;
 };
 
+// What goes back for one frame in bidirectional mode: data, and a frame when `frame` is not
+// empty (sent after the data, in the same answer).
+struct ReplyContent {
+    ReplyContent() = default;
+    ReplyContent(wire::DataValue value) : data(std::move(value)) {}  // NOLINT: a reply is data
+    wire::DataValue data = wire::DataValue::none();
+    Frame frame;  // raw pixels only
+};
+
 // Produces the reply for each frame in bidirectional mode (called on the receive thread).
-using ReplyProvider = std::function<wire::DataValue()>;
+using ReplyProvider = std::function<ReplyContent()>;
 
 // The receiving end. Answers each frame itself in patterns 0 and 1, as NetGear_Async does:
 // a plain confirmation, or in bidirectional mode the value from `replies`.

@@ -4,6 +4,7 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <cstring>
 #include <vector>
 
 #include "core/errors.hpp"
@@ -30,9 +31,10 @@ public:
 private:
     [[noreturn]] void refuseModeMismatch();
     // The answer to a frame from a sender in bidirectional mode `biMode`, with `notice`.
-    void answerFrame(bool biMode, const wire::DataValue& value, Codec codec,
+    void answerFrame(bool biMode, const ReplyContent& reply, Codec codec,
                      const wire::Notice& notice);
     void answer(const wire::Bytes& bytes);
+    void answer(std::vector<zmq::message_t>& message);
 
     Channel& channel_;
     const std::string& receiverId_;
@@ -50,23 +52,23 @@ void AnsweringReceiver::frameTaken(Codec codec) {
         notice.stop = fmt::format("it reached its --frames {}", stopAfter_);
     }
     const bool biMode = channel_.config().bidirectional;
-    wire::DataValue value = wire::DataValue::none();
+    ReplyContent reply;
     if (biMode && replies_) {
         try {
-            value = replies_();
+            reply = replies_();
         } catch (...) {
-            answerFrame(biMode, wire::DataValue::none(), codec, notice);
+            answerFrame(biMode, ReplyContent{}, codec, notice);
             throw;
         }
     }
-    answerFrame(biMode, value, codec, notice);
+    answerFrame(biMode, reply, codec, notice);
 }
 
 // A message we cannot use still gets its answer, or a REQ sender would wait out its
 // timeout (and a REP socket cannot receive again before it answers). The ReplyProvider
 // is not asked: its reply (perhaps the next line of stdin) belongs to a real frame.
 void AnsweringReceiver::refused(const wire::Notice& notice) {
-    answerFrame(channel_.config().bidirectional, wire::DataValue::none(), Codec::Raw, notice);
+    answerFrame(channel_.config().bidirectional, ReplyContent{}, Codec::Raw, notice);
 }
 
 // NetGear_Async raises "Bidirectional Mode is not activate on {client|server} end" here, but
@@ -83,7 +85,7 @@ void AnsweringReceiver::refuseModeMismatch() {
              : "bidirectional mode is on at the sender and off at the receiver: start ngrecv "
                "with --bidirectional, or ngsend without it";
     notice.stop = "it refused the stream";
-    answerFrame(!here, wire::DataValue::none(), Codec::Raw, notice);
+    answerFrame(!here, ReplyContent{}, Codec::Raw, notice);
     if (here) {
         throw ProtocolError(
             "invalid configuration: bidirectional mode is not active on the sender (server) "
@@ -96,12 +98,24 @@ void AnsweringReceiver::refuseModeMismatch() {
         "it at the sender)");
 }
 
-// In bidirectional mode a reply map, the notice's keys added; otherwise the plain
-// confirmation, or a map of the notice alone in its place (a vidgear sender only logs it).
-void AnsweringReceiver::answerFrame(bool biMode, const wire::DataValue& value, Codec codec,
+// In bidirectional mode a reply map, the notice's keys added, and the frame sent back if
+// any; otherwise the plain confirmation, or a map of the notice alone in its place (a
+// vidgear sender only logs it).
+void AnsweringReceiver::answerFrame(bool biMode, const ReplyContent& reply, Codec codec,
                                     const wire::Notice& notice) {
-    if (biMode) {
-        answer(wire::encodeReply(value, codec, notice));
+    if (biMode && !reply.frame.empty()) {
+        const Frame& frame = reply.frame;
+        std::vector<zmq::message_t> message =
+            singlePart(wire::encodeFrameReply(reply.data, codec, notice));
+        // One copy: the frame may still be on its way to another answer.
+        const wire::NdarrayPrefix prefix = wire::encodeNdarrayPrefix(frame.shape);
+        zmq::message_t& part = message.emplace_back(prefix.size + frame.shape.bytes());
+        auto* out = static_cast<std::uint8_t*>(part.data());
+        std::memcpy(out, prefix.bytes.data(), prefix.size);
+        std::memcpy(out + prefix.size, frame.pixels, frame.shape.bytes());
+        answer(message);
+    } else if (biMode) {
+        answer(wire::encodeReply(reply.data, codec, notice));
     } else {
         answer(notice.empty() ? wire::encodePlainAck(receiverId_) : wire::encodeNotice(notice));
     }
@@ -109,6 +123,10 @@ void AnsweringReceiver::answerFrame(bool biMode, const wire::DataValue& value, C
 
 void AnsweringReceiver::answer(const wire::Bytes& bytes) {
     std::vector<zmq::message_t> message = singlePart(bytes);
+    answer(message);
+}
+
+void AnsweringReceiver::answer(std::vector<zmq::message_t>& message) {
     // REP can always answer at once; PAIR waits while the sender's queue is full.
     const WaitResult sent = channel_.send(message, Deadline::forTimeout(channel_.config().timeout));
     if (sent != WaitResult::Ready) {

@@ -22,6 +22,7 @@ constexpr std::string_view kDataKey = "data";
 constexpr std::string_view kReturnTypeKey = "return_type";
 constexpr std::string_view kReturnDataKey = "return_data";
 constexpr std::string_view kTerminatedKey = "terminated";
+constexpr std::string_view kNdarrayType = "ndarray";
 
 // "data" may be any Python value, so allow real lists and dicts, but bound what a hostile
 // container header can make msgpack-c reserve before its elements arrive: at most
@@ -290,6 +291,28 @@ Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     return out;
 }
 
+Bytes encodeFrameReply(const DataValue& text, Codec decoded, const Notice& notice) {
+    Bytes out;
+    detail::VectorWriter writer(out);
+    Packer packer(writer);
+    const bool confirmCodec = decoded == Codec::Jpeg;
+    packer.pack_map((confirmCodec ? 3 : 2) + noticeEntries(notice));
+    detail::packStr(packer, kReturnTypeKey);
+    detail::packStr(packer, kNdarrayType);
+    detail::packStr(packer, kReturnDataKey);
+    if (text.kind == DataValue::Kind::None) {
+        packer.pack_nil();  // vidgear's None here, unlike the "" of other replies
+    } else {
+        packDataValue(packer, text);
+    }
+    if (confirmCodec) {
+        detail::packStr(packer, kCodecKey);
+        detail::packStr(packer, kJpegCodecName);
+    }
+    packNotice(packer, notice);
+    return out;
+}
+
 Bytes encodeNotice(const Notice& notice) {
     Bytes out;
     detail::VectorWriter writer(out);
@@ -369,10 +392,11 @@ Reply decodeReply(ByteView bytes) {
     if (!fields[1]) detail::throwMissing(kReplyWhat, kReturnDataKey);
 
     Reply reply;
-    if (returnType == "ndarray") {
-        // The frame itself follows in the next message part.
+    if (returnType == kNdarrayType) {
+        // The frame itself follows in the next message part; return_data is nil from
+        // vidgear, or the text ngrecv sent with the frame.
         reply.kind = Reply::Kind::Ndarray;
-        reply.data = {DataValue::Kind::None, "", "ndarray"};
+        reply.data = dataValueOf(*fields[1]);
     } else {
         reply.kind = Reply::Kind::Data;
         reply.data = replyValue(returnType, *fields[1]);

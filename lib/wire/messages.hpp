@@ -104,6 +104,12 @@ Bytes encodeReply(const DataValue& value, Codec decoded = Codec::Raw, const Noti
 // The notice alone, as a map without "return_type" (not empty): the answer that replaces
 // the plain confirmation, bidirectional mode off.
 Bytes encodeNotice(const Notice& notice);
+// Part 1 of an answer that sends a frame back: {"return_type": "ndarray", "return_data": nil}
+// as vidgear writes it; `text`, when not none, goes in "return_data" instead of nil (a vidgear
+// sender ignores it there). ng_codec and the notice's keys as in encodeReply(). Part 2 is
+// the frame as encodeNdarray() writes it.
+Bytes encodeFrameReply(const DataValue& text, Codec decoded = Codec::Raw,
+                       const Notice& notice = {});
 
 // ---- decoders (accept str or bin for every key and string value) ----
 
@@ -131,13 +137,20 @@ struct Reply {
     enum class Kind { None, PlainAck, Data, Ndarray };
     Kind kind = Kind::None;
     std::string plainText;  // PlainAck: the confirmation text
-    DataValue data;         // Data: return_type / return_data
+    // Data: return_type / return_data. Ndarray: the text sent with the frame (return_data),
+    // none when it is nil as vidgear sends it.
+    DataValue data;
     // Data and Ndarray: the codec the receiver decoded the frame with (extension key
     // ng_codec, sent by ngrecv in answer to a compressed frame); Raw when absent.
     Codec decoded = Codec::Raw;
     // ngrecv's ng_stop / ng_refused, in a reply map or in a map that stands for the plain
     // confirmation (a PlainAck then, with an empty plainText).
     Notice notice;
+    // Ndarray, filled in by whoever read part 2 (decodeReply sees part 1 only): the frame
+    // sent back, its pixels owned by the message they arrived in; or, when that frame was
+    // over the reader's size limit, no frame and why it was refused.
+    Frame frame;
+    std::string refusedFrame;
 };
 // The first part of the receiver's answer. Non-msgpack bytes are a PlainAck.
 Reply decodeReply(ByteView bytes);

@@ -335,7 +335,7 @@ TEST_CASE("bidirectional mode carries data both ways") {
     }
 }
 
-TEST_CASE("a frame sent back in the answer is validated and described") {
+TEST_CASE("a vidgear receiver's frame sent back in the answer arrives with the reply") {
     std::atomic<bool> stop{false};
     FramePool pool;
     zmq::context_t context;
@@ -366,7 +366,72 @@ TEST_CASE("a frame sent back in the answer is validated and described") {
     answerer.join();
     REQUIRE(reply);
     CHECK(reply->kind == wire::Reply::Kind::Ndarray);
-    CHECK(reply->data.text == "<ndarray 2x4x3>");
+    CHECK(reply->data.kind == wire::DataValue::Kind::None);
+    CHECK(reply->refusedFrame.empty());
+    REQUIRE(!reply->frame.empty());
+    CHECK(reply->frame.shape == FrameShape{2, 4, 3});
+    CHECK(std::all_of(reply->frame.pixels, reply->frame.pixels + 24,
+                      [](std::uint8_t p) { return p == 9; }));
+}
+
+TEST_CASE("frames sent back by the receiver arrive pixel-exact after the text") {
+    for (Pattern pattern : {Pattern::Pair, Pattern::ReqRep}) {
+        const std::string name = patternName(pattern);
+        CAPTURE(name);
+        std::atomic<bool> stop{false};
+        FramePool pool;
+        FramePool backPool;
+        std::uint64_t calls = 0;
+        const ChannelConfig config = receiverConfig(pattern, Protocol::Tcp, true);
+        FrameReceiver receiver(config, stop, [&] {
+            ReplyContent reply(wire::DataValue::fromText("back " + std::to_string(calls)));
+            reply.frame = makeFrame(backPool, 100 + calls++);
+            return reply;
+        });
+        FrameSender sender(senderConfig(config, receiver.endpoint()), stop);
+        ReceiveThread thread(receiver);
+        std::vector<wire::Reply> answers;
+        for (int seq = 0; seq < 3; ++seq) {
+            const auto reply = sender.send(makeFrame(pool, seq), wire::DataValue::none());
+            REQUIRE(reply);
+            if (reply->kind != wire::Reply::Kind::None) answers.push_back(*reply);
+        }
+        for (const wire::Reply& reply : sender.flush()) answers.push_back(reply);
+        REQUIRE(answers.size() == 3);
+        for (std::size_t i = 0; i < answers.size(); ++i) {
+            CHECK(answers[i].kind == wire::Reply::Kind::Ndarray);
+            CHECK(answers[i].data.text == "back " + std::to_string(i));
+            CHECK(hasPixelsOf(answers[i].frame, 100 + i));
+        }
+        CHECK(sender.terminate());
+        thread.join();
+        CHECK(thread.error == "");
+    }
+}
+
+TEST_CASE("a frame sent back over the sender's limit is refused by name, and the stream goes on") {
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    const ChannelConfig config = receiverConfig(Pattern::ReqRep, Protocol::Tcp, true);
+    FrameReceiver receiver(config, stop, [&pool] {
+        ReplyContent reply;
+        reply.frame = makeFrame(pool, 7);
+        return reply;
+    });
+    ChannelConfig senderSide = senderConfig(config, receiver.endpoint());
+    senderSide.maxFrameBytes = kShape.bytes() - 1;
+    FrameSender sender(senderSide, stop);
+    ReceiveThread thread(receiver);
+    for (int seq = 0; seq < 2; ++seq) {
+        const auto reply = sender.send(makeFrame(pool, seq), wire::DataValue::none());
+        REQUIRE(reply);
+        CHECK(reply->kind == wire::Reply::Kind::Ndarray);
+        CHECK(reply->frame.empty());
+        CHECK(reply->refusedFrame.find("--max-frame-size") != std::string::npos);
+    }
+    CHECK(sender.terminate());
+    thread.join();
+    CHECK(thread.error == "");
 }
 
 TEST_CASE("a failing reply provider still answers the sender before its error goes on") {

@@ -530,7 +530,27 @@ TEST_CASE("wire: decodeReply tells plain acks, data and frames apart") {
 
     const Reply frame = ng::wire::decodeReply(view(loadFixture("reply_ndarray")));
     CHECK(frame.kind == Reply::Kind::Ndarray);
-    CHECK(frame.data.pythonType == "ndarray");
+    CHECK(frame.data.kind == DataValue::Kind::None);
+}
+
+TEST_CASE("wire: an answer with a frame is vidgear's, with the text in return_data") {
+    // No text: byte for byte what vidgear's receiver sends, return_data nil.
+    CHECK(ng::wire::encodeFrameReply(DataValue::none()) == loadFixture("reply_ndarray"));
+
+    const Reply withText =
+        ng::wire::decodeReply(view(ng::wire::encodeFrameReply(DataValue::fromText("hi"))));
+    CHECK(withText.kind == Reply::Kind::Ndarray);
+    CHECK(withText.data.kind == DataValue::Kind::Text);
+    CHECK(withText.data.text == "hi");
+
+    ng::wire::Notice notice;
+    notice.stop = "it reached its --frames 3";
+    const Reply all = ng::wire::decodeReply(
+        view(ng::wire::encodeFrameReply(DataValue::none(), ng::Codec::Jpeg, notice)));
+    CHECK(all.kind == Reply::Kind::Ndarray);
+    CHECK(all.decoded == ng::Codec::Jpeg);
+    CHECK(all.notice.stop == notice.stop);
+    CHECK(all.data.kind == DataValue::Kind::None);
 }
 
 TEST_CASE("wire: decodeReply treats anything but a reply map as a plain ack") {
