@@ -173,6 +173,35 @@ TEST_CASE("replies need bidirectional mode and exclude each other") {
     CHECK(c.reply == "hi");
 }
 
+TEST_CASE("frames back: the flags need bidirectional mode; --reply-size sizes the source") {
+    ng::cli::RecvOptions a;
+    CHECK(recv({"--reply-source", "test"}, a).exitCode == ng::kExitUsage);
+    ng::cli::RecvOptions b;
+    CHECK(recv({"--bidirectional", "--reply-size", "320x240"}, b).exitCode == ng::kExitUsage);
+    ng::cli::RecvOptions c;
+    CHECK(recv({"--bidirectional", "--reply-source", "test", "--reply-size", "0x5"}, c).exitCode ==
+          ng::kExitUsage);
+    ng::cli::RecvOptions d;
+    REQUIRE(recv({"--bidirectional", "--reply", "hi", "--reply-source", "clip.mp4", "--reply-size",
+                  "320x240"},
+                 d)
+                .run);
+    CHECK(d.replySource.spec == "clip.mp4");
+    CHECK(d.replySource.width == 320);
+    CHECK(d.replySource.height == 240);
+    CHECK(d.replySource.sizeGiven);
+    ng::cli::RecvOptions e;
+    REQUIRE(recv({}, e).run);
+    CHECK(e.replySource.spec.empty());
+
+    ng::cli::SendOptions f;
+    CHECK(send({"--reply-output", "null"}, f).exitCode == ng::kExitUsage);
+    ng::cli::SendOptions g;
+    REQUIRE(
+        send({"--bidirectional", "--reply-output", "window", "--reply-output", "back.mkv"}, g).run);
+    CHECK(g.replyOutputs == std::vector<std::string>{"window", "back.mkv"});
+}
+
 TEST_CASE("JPEG flags set the codec, its settings and the encoders") {
     ng::cli::SendOptions plain;
     REQUIRE(send({}, plain).run);
