@@ -48,12 +48,14 @@ std::unique_ptr<ReplySource> makeTextReplies(const cli::RecvOptions& options) {
     return ReplySource::none();
 }
 
-std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options) {
+std::unique_ptr<ReplySource> makeReplySource(const cli::RecvOptions& options,
+                                             const std::atomic<bool>& stopSignal) {
     std::unique_ptr<ReplySource> text = makeTextReplies(options);
     if (options.replySource.spec.empty()) return text;
     const auto firstFrameWait =
         std::chrono::milliseconds(static_cast<long long>(options.common.timeoutSeconds * 1000));
-    return ReplySource::withFrames(std::move(text), options.replySource, firstFrameWait);
+    return ReplySource::withFrames(std::move(text), options.replySource, firstFrameWait,
+                                   stopSignal);
 }
 
 struct ReceiveResult {
@@ -250,7 +252,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
     const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
                                           [](const auto& o) { return o.sink->usesStdout(); });
 
-    std::unique_ptr<ReplySource> replies = makeReplySource(options);
+    std::unique_ptr<ReplySource> replies = makeReplySource(options, stopSignal);
     transport::FrameReceiver receiver(channelConfigFor(options.common, /*isReceiver=*/true),
                                       stopSignal, [&replies] { return replies->next(); });
     if (options.common.frames > 0) receiver.stopAfter(options.common.frames);

@@ -63,7 +63,7 @@ private:
 class FrameReplies : public ReplySource {
 public:
     FrameReplies(std::unique_ptr<ReplySource> text, const source::SourceOptions& options,
-                 std::chrono::milliseconds firstFrameWait)
+                 std::chrono::milliseconds firstFrameWait, const std::atomic<bool>& stop)
         : text_(std::move(text)),
           source_(source::makeSource(options)),
           newest_(makeFrameQueue(1, /*latest=*/true)) {
@@ -72,7 +72,7 @@ public:
         // core rendering frames nobody asks for, and stays on a thread of its own.
         const double fps = source_->nominalFps() > 0 ? source_->nominalFps() : 0;
         capture_ = std::make_unique<CaptureStage>(*source_, newest_, fps, 0);
-        awaitFirstFrame(firstFrameWait);
+        awaitFirstFrame(firstFrameWait, stop);
         spdlog::info("replying with frames from {}", source_->describe());
     }
     ~FrameReplies() override {
@@ -95,9 +95,10 @@ public:
     std::uint64_t framesSent() const override { return sent_; }
 
 private:
-    void awaitFirstFrame(std::chrono::milliseconds wait) {
+    void awaitFirstFrame(std::chrono::milliseconds wait, const std::atomic<bool>& stop) {
         const auto giveUp = SteadyClock::now() + wait;
         while (wait.count() == 0 || SteadyClock::now() < giveUp) {
+            if (stop) return;  // the receive loop sees it too and ends at once
             if (std::optional<Frame> frame = capture_->take(kPollInterval)) {
                 last_ = std::move(*frame);
                 return;
@@ -137,8 +138,9 @@ private:
 
 std::unique_ptr<ReplySource> ReplySource::withFrames(std::unique_ptr<ReplySource> text,
                                                      const source::SourceOptions& options,
-                                                     std::chrono::milliseconds firstFrameWait) {
-    return std::make_unique<FrameReplies>(std::move(text), options, firstFrameWait);
+                                                     std::chrono::milliseconds firstFrameWait,
+                                                     const std::atomic<bool>& stop) {
+    return std::make_unique<FrameReplies>(std::move(text), options, firstFrameWait, stop);
 }
 
 std::unique_ptr<ReplySource> ReplySource::fixed(std::string text) {

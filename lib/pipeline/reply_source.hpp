@@ -1,6 +1,7 @@
 // ReplySource: what ngrecv answers to each frame in bidirectional mode.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -24,9 +25,11 @@ public:
     // its own so that answering never waits on capture. Opens the source and waits up to
     // `firstFrameWait` (0 = as long as it takes) for its first frame, so that every answer
     // carries one; throws std::runtime_error naming the source when it cannot give one.
+    // `stop` (a signal) cuts that wait short.
     static std::unique_ptr<ReplySource> withFrames(std::unique_ptr<ReplySource> text,
                                                    const source::SourceOptions& options,
-                                                   std::chrono::milliseconds firstFrameWait);
+                                                   std::chrono::milliseconds firstFrameWait,
+                                                   const std::atomic<bool>& stop);
     virtual ~ReplySource() = default;
 
     virtual transport::ReplyContent next() = 0;

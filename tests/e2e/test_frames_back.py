@@ -71,7 +71,7 @@ def check_ngrecv_frames_back_to_ngsend(workdir):
         assert len(lines) == N, send.describe()
 
 
-def check_frames_back_recorded_and_paced(workdir):
+def check_frames_back_to_several_outputs(workdir):
     # Frames back from the test pattern, written to a y4m file and an image sequence at once.
     recv, ep = ngtest.start_receiver(
         ["--bidirectional", "--reply-source", "test", "--reply-size", "80x60", "-o", "null",
