@@ -92,9 +92,17 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
             ? Deadline::never()
             : Deadline::at(unansweredSince_.value_or(SteadyClock::now()) + timeout);
     const std::optional<Millis> retryInterval = rules_.replyRetryInterval();
-    const Deadline retry = retryInterval ? Deadline::after(*retryInterval) : Deadline::never();
+    // The retry interval runs only while a receiver is connected: a request queued for a
+    // receiver that is still starting (a Python peer importing its modules) is not late,
+    // and only --timeout gives up on it.
+    Deadline retry = Deadline::never();
+    bool retryArmed = false;
     std::vector<zmq::message_t> answer;
     for (;;) {
+        if (retryInterval && !retryArmed && channel_.monitor().connectedPeers() > 0) {
+            retry = Deadline::after(*retryInterval);
+            retryArmed = true;
+        }
         // Once the receiver is known gone, only answers already here are taken.
         const Deadline slice =
             receiverGone_ ? Deadline::after(Millis{0})
