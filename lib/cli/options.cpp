@@ -5,7 +5,6 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
-#include <map>
 
 #include <CLI/CLI.hpp>
 
@@ -291,18 +290,18 @@ SourceSettingFlags addSourceSettings(CLI::App& app, source::SourceOptions& o) {
     SourceSettingFlags flags;
     flags.pixFmt =
         app.add_option("--pix-fmt", o.pixFmt, "-s raw:-: the layout of the frames on stdin")
-            ->transform(CLI::CheckedTransformer(
-                std::map<std::string, PixelFormat>{{"bgr24", PixelFormat::Bgr24},
-                                                   {"rgb24", PixelFormat::Rgb24},
-                                                   {"gray", PixelFormat::Gray},
-                                                   {"yuv420p", PixelFormat::Yuv420p},
-                                                   {"nv12", PixelFormat::Nv12}},
-                CLI::ignore_case))
+            ->transform(oneOf("pixel format",
+                              {{"bgr24", std::to_string(int(PixelFormat::Bgr24))},
+                               {"rgb24", std::to_string(int(PixelFormat::Rgb24))},
+                               {"gray", std::to_string(int(PixelFormat::Gray))},
+                               {"yuv420p", std::to_string(int(PixelFormat::Yuv420p))},
+                               {"nv12", std::to_string(int(PixelFormat::Nv12))}},
+                              "bgr24, rgb24, gray, yuv420p or nv12"))
             ->default_str("bgr24");
     app.add_option("--colorspace", o.colorspace,
                    "Convert frames before sending, as vidgear's COLOR_BGR2* (gray sends 1 "
                    "channel): " + source::colorspaceChoices())
-        ->check(CLI::Validator(
+        ->transform(CLI::Validator(
             [](std::string& value) -> std::string {
                 const auto colorspace = source::findColorspace(value);
                 if (!colorspace) {
@@ -331,11 +330,8 @@ SourceSettingFlags addSourceSettings(CLI::App& app, source::SourceOptions& o) {
                                   "--stabilize: frames each side of the moving average")
                        ->check(CLI::Range(1, kMaxStabilizeRadius))
                        ->capture_default_str();
-    std::string borders;
-    for (const std::string& b : source::kStabilizeBorders) borders += (borders.empty() ? "" : "|") + b;
     flags.border = app.add_option("--stabilize-border", o.stabilizeBorder,
-                                  "--stabilize: how the edges a correction uncovers are filled: " +
-                                      borders)
+                                  "--stabilize: how the edges a correction uncovers are filled")
                        ->check(CLI::IsMember(source::kStabilizeBorders, CLI::ignore_case))
                        ->capture_default_str();
     return flags;

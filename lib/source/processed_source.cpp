@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "core/frame_allocations.hpp"
 #include "core/plugin_factory.hpp"
 
 namespace ng::source {
@@ -28,6 +29,9 @@ ProcessedSource::ProcessedSource(std::unique_ptr<Source> inner, const SourceOpti
         converter_.emplace(*colorspace);
     }
     if (options.stabilize) {
+        // Feature detection allocates frame-sized scratch buffers on every call; glibc's
+        // default heuristics would hand them back and fault them in again each frame.
+        keepFrameAllocations();
         stabilizer_ = createFromPlugin<CreateStabilizerFn>(
             kStabilizerPlugin, kCreateStabilizerSymbol,
             "--stabilize needs the stabilizer plugin (OpenCV video and calib3d)",
