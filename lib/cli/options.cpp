@@ -332,7 +332,7 @@ SourceSettingFlags addSourceSettings(CLI::App& app, source::SourceOptions& o) {
                        ->capture_default_str();
     flags.border = app.add_option("--stabilize-border", o.stabilizeBorder,
                                   "--stabilize: how the edges a correction uncovers are filled")
-                       ->check(CLI::IsMember(source::kStabilizeBorders, CLI::ignore_case))
+                       ->transform(CLI::IsMember(source::kStabilizeBorders, CLI::ignore_case))
                        ->capture_default_str();
     return flags;
 }
