@@ -52,7 +52,8 @@ std::string colorspaceChoices() {
 
 Frame ColorspaceConverter::convert(const Frame& frame) {
     const FrameShape& in = frame.shape;
-    cv::Mat source(in.height, in.width, CV_8UC(in.channels), const_cast<std::uint8_t*>(frame.pixels));
+    cv::Mat source(in.height, in.width, CV_8UC(in.channels),
+                   const_cast<std::uint8_t*>(frame.pixels));
     cv::Mat bgr = source;
     if (in.channels == 1 && colorspace_.code != cv::COLOR_BGR2GRAY) {
         cv::cvtColor(source, bgr, cv::COLOR_GRAY2BGR);

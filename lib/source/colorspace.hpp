@@ -2,8 +2,8 @@
 #pragma once
 
 #include <optional>
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/frame.hpp"
@@ -12,10 +12,10 @@
 namespace ng::source {
 
 struct Colorspace {
-    std::string name;      // the --colorspace word: "gray", "hsv", ...
-    std::string opencv;    // vidgear's spelling: "COLOR_BGR2GRAY", ...
-    int code = 0;          // the cv::ColorConversionCodes value
-    int channels = 3;      // of the converted frames
+    std::string name;    // the --colorspace word: "gray", "hsv", ...
+    std::string opencv;  // vidgear's spelling: "COLOR_BGR2GRAY", ...
+    int code = 0;        // the cv::ColorConversionCodes value
+    int channels = 3;    // of the converted frames
 };
 
 // Every conversion offered, in docs/cli.md's order.

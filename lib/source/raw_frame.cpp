@@ -43,7 +43,8 @@ void yuvToBgr(const YuvPlanes& p, const YuvCoefficients& k, int width, int heigh
         const std::size_t chromaRow = static_cast<std::size_t>(row >> p.shiftY) * p.chromaStride;
         std::uint8_t* o = out + static_cast<std::size_t>(row) * width * 3;
         for (int x = 0; x < width; ++x) {
-            const std::size_t c = chromaRow + static_cast<std::size_t>(x >> p.shiftX) * p.chromaStep;
+            const std::size_t c =
+                chromaRow + static_cast<std::size_t>(x >> p.shiftX) * p.chromaStep;
             const int y = (yRow[x] - k.yOffset) * k.yScale;
             const int u = p.u[c] - 128;
             const int v = p.v[c] - 128;
@@ -58,13 +59,20 @@ void yuvToBgr(const YuvPlanes& p, const YuvCoefficients& k, int width, int heigh
 
 std::string pixelFormatName(PixelFormat format) {
     switch (format) {
-        case PixelFormat::Bgr24: return "bgr24";
-        case PixelFormat::Rgb24: return "rgb24";
-        case PixelFormat::Gray: return "gray";
-        case PixelFormat::Yuv420p: return "yuv420p";
-        case PixelFormat::Nv12: return "nv12";
-        case PixelFormat::Yuv422p: return "yuv422p";
-        case PixelFormat::Yuv444p: return "yuv444p";
+        case PixelFormat::Bgr24:
+            return "bgr24";
+        case PixelFormat::Rgb24:
+            return "rgb24";
+        case PixelFormat::Gray:
+            return "gray";
+        case PixelFormat::Yuv420p:
+            return "yuv420p";
+        case PixelFormat::Nv12:
+            return "nv12";
+        case PixelFormat::Yuv422p:
+            return "yuv422p";
+        case PixelFormat::Yuv444p:
+            return "yuv444p";
     }
     return "?";
 }
@@ -76,11 +84,15 @@ std::size_t rawFrameBytes(PixelFormat format, int width, int height) {
     switch (format) {
         case PixelFormat::Bgr24:
         case PixelFormat::Rgb24:
-        case PixelFormat::Yuv444p: return pixels * 3;
-        case PixelFormat::Gray: return pixels;
+        case PixelFormat::Yuv444p:
+            return pixels * 3;
+        case PixelFormat::Gray:
+            return pixels;
         case PixelFormat::Yuv420p:
-        case PixelFormat::Nv12: return pixels + 2 * w2 * h2;
-        case PixelFormat::Yuv422p: return pixels + 2 * w2 * static_cast<std::size_t>(height);
+        case PixelFormat::Nv12:
+            return pixels + 2 * w2 * h2;
+        case PixelFormat::Yuv422p:
+            return pixels + 2 * w2 * static_cast<std::size_t>(height);
     }
     return 0;
 }
@@ -121,8 +133,8 @@ void convertRawFrame(PixelFormat format, YuvRange range, const std::uint8_t* in,
                              cv::COLOR_YUV2BGR_NV12);
                 return;
             }
-            yuvToBgr({in, in + pixels, in + pixels + 1, 2 * half(width), 2, 1, 1}, k, width,
-                     height, out);
+            yuvToBgr({in, in + pixels, in + pixels + 1, 2 * half(width), 2, 1, 1}, k, width, height,
+                     out);
             return;
         case PixelFormat::Yuv422p: {
             const std::size_t chroma = static_cast<std::size_t>(half(width)) * height;

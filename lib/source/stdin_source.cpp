@@ -137,9 +137,10 @@ std::optional<Frame> StdinSource::nextY4m(Clock::time_point deadline) {
 std::optional<Frame> StdinSource::endOfInput(std::size_t frameBytes) {
     ended_ = true;
     if (buffered() > 0) {
-        spdlog::warn("{}: the input ended inside frame {} ({} of its {} bytes came); that "
-                     "partial frame is dropped, not sent",
-                     describe(), framesRead_ + 1, buffered(), frameBytes);
+        spdlog::warn(
+            "{}: the input ended inside frame {} ({} of its {} bytes came); that "
+            "partial frame is dropped, not sent",
+            describe(), framesRead_ + 1, buffered(), frameBytes);
     }
     spdlog::debug("{}: end of input after {} frames", describe(), framesRead_);
     return std::nullopt;

@@ -12,9 +12,7 @@ namespace {
 constexpr const char* kMagic = "YUV4MPEG2";
 constexpr const char* kSupportedChroma = "420jpeg, 420mpeg2, 420paldv, 420, 422, 444, mono";
 
-[[noreturn]] void fail(const std::string& why) {
-    throw std::runtime_error("y4m input: " + why);
-}
+[[noreturn]] void fail(const std::string& why) { throw std::runtime_error("y4m input: " + why); }
 
 // A whole decimal number from 1 to `max`; -1 if `text` is not one.
 int positiveNumber(const std::string& text, int max) {
@@ -28,11 +26,14 @@ int positiveNumber(const std::string& text, int max) {
 
 void parseRate(const std::string& value, Y4mHeader& header) {
     const auto colon = value.find(':');
-    const int num = colon == std::string::npos ? -1 : positiveNumber(value.substr(0, colon), 1 << 30);
-    const int den = colon == std::string::npos ? -1 : positiveNumber(value.substr(colon + 1), 1 << 30);
+    const int num =
+        colon == std::string::npos ? -1 : positiveNumber(value.substr(0, colon), 1 << 30);
+    const int den =
+        colon == std::string::npos ? -1 : positiveNumber(value.substr(colon + 1), 1 << 30);
     // 0:0 is the format's "unknown"; anything else unreadable is an error.
     if (value == "0:0") return;
-    if (num < 0 || den < 0) fail("bad frame rate 'F" + value + "' (expected F<num>:<den>, e.g. F30:1)");
+    if (num < 0 || den < 0)
+        fail("bad frame rate 'F" + value + "' (expected F<num>:<den>, e.g. F30:1)");
     header.rateNum = num;
     header.rateDen = den;
 }
@@ -86,8 +87,8 @@ Y4mHeader parseY4mHeader(const std::string& line) {
         }
     }
     if (header.width == 0 || header.height == 0) {
-        fail("the header has no " + std::string(header.width == 0 ? "W" : "H") +
-             " field: '" + line + "'");
+        fail("the header has no " + std::string(header.width == 0 ? "W" : "H") + " field: '" +
+             line + "'");
     }
     header.layout = layoutOf(header.chroma);
     return header;

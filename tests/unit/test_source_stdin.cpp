@@ -176,8 +176,7 @@ TEST_SUITE("source") {
         }
         {
             Pipe pipe;  // frames of 2x2 behind a header that says 3x2
-            pipe.put("YUV4MPEG2 W3 H2 Cmono\nFRAME\n" + bytesOf(4, 9) + "FRAME\n" +
-                     bytesOf(4, 7));
+            pipe.put("YUV4MPEG2 W3 H2 Cmono\nFRAME\n" + bytesOf(4, 9) + "FRAME\n" + bytesOf(4, 7));
             pipe.closeWrite();
             StdinSource source(StdinSource::Format::Y4m, SourceOptions{}, pipe.read);
             source.start();

@@ -1,4 +1,7 @@
-// Stabilizer plugin: optical-flow video stabilisation (OpenCV video, calib3d), loaded for --stabilize.
+// Stabilizer plugin: optical-flow video stabilisation (OpenCV video, calib3d), loaded for
+// --stabilize.
+#include "source/stabilizer.hpp"
+
 #include <cmath>
 #include <deque>
 #include <memory>
@@ -11,13 +14,12 @@
 #include <vector>
 
 #include "core/frame_pool.hpp"
-#include "source/stabilizer.hpp"
 
 namespace ng::source {
 
 namespace {
 
-// Feature tracking as vidgear tunes it: up to 200 well-spread corners on a
+// Feature tracking as vidgear tunes it: a few hundred well-spread corners on a
 // contrast-equalised grey picture.
 constexpr int kMaxCorners = 200;
 constexpr double kCornerQuality = 0.05;
@@ -77,8 +79,8 @@ private:
         if (picture.channels() == 1) {
             gray = picture;
         } else {
-            cv::cvtColor(picture, gray, picture.channels() == 4 ? cv::COLOR_BGRA2GRAY
-                                                                : cv::COLOR_BGR2GRAY);
+            cv::cvtColor(picture, gray,
+                         picture.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
         }
         clahe_->apply(gray, gray_);
         Motion motion;
@@ -135,8 +137,7 @@ private:
         const cv::Matx23d transform(c, -s, correction.dx, s, c, correction.dy);
         std::uint8_t* pixels = nullptr;
         Frame out = pool_.acquire(frame.shape, pixels);
-        cv::Mat warped(frame.shape.height, frame.shape.width, CV_8UC(frame.shape.channels),
-                       pixels);
+        cv::Mat warped(frame.shape.height, frame.shape.width, CV_8UC(frame.shape.channels), pixels);
         cv::warpAffine(view(frame), warped, transform, warped.size(), cv::INTER_LINEAR, border_);
         out.seq = frame.seq;
         out.captureTimeUs = frame.captureTimeUs;
@@ -150,8 +151,8 @@ private:
     cv::Ptr<cv::CLAHE> clahe_;
     cv::Mat gray_, previousGray_;
     std::vector<cv::Point2f> previousCorners_;
-    std::deque<Frame> held_;    // waiting for the frames after them
-    std::deque<Motion> path_;   // see release()
+    std::deque<Frame> held_;   // waiting for the frames after them
+    std::deque<Motion> path_;  // see release()
     FramePool pool_;
 };
 
@@ -161,7 +162,6 @@ private:
 
 extern "C" __attribute__((visibility("default"))) ng::source::Stabilizer* ng_create_stabilizer(
     const ng::source::StabilizerSettings& settings) {
-    static_assert(
-        std::is_same_v<decltype(&ng_create_stabilizer), ng::source::CreateStabilizerFn>);
+    static_assert(std::is_same_v<decltype(&ng_create_stabilizer), ng::source::CreateStabilizerFn>);
     return std::make_unique<ng::source::FlowStabilizer>(settings).release();
 }
