@@ -10,6 +10,8 @@
 
 #include "cli/config_file.hpp"
 #include "core/errors.hpp"
+#include "source/colorspace.hpp"
+#include "source/stabilizer.hpp"
 #include "version.hpp"
 
 namespace ng::cli {
@@ -271,6 +273,112 @@ ParseResult runParser(CLI::App& app, int argc, char** argv,
     return {true, kExitOk};
 }
 
+// ---- ngsend's source settings: stdin frames and NetGear_Async's source options ----------
+
+// The largest --stabilize-radius: a window this wide already smooths out whole pans.
+constexpr int kMaxStabilizeRadius = 1000;
+
+// The flags of this block whose use the others constrain.
+struct SourceSettingFlags {
+    CLI::Option* pixFmt = nullptr;
+    CLI::Option* radius = nullptr;
+    CLI::Option* border = nullptr;
+};
+
+SourceSettingFlags addSourceSettings(CLI::App& app, source::SourceOptions& o) {
+    using source::PixelFormat;
+    SourceSettingFlags flags;
+    flags.pixFmt =
+        app.add_option("--pix-fmt", o.pixFmt, "-s raw:-: the layout of the frames on stdin")
+            ->transform(oneOf("pixel format",
+                              {{"bgr24", std::to_string(int(PixelFormat::Bgr24))},
+                               {"rgb24", std::to_string(int(PixelFormat::Rgb24))},
+                               {"gray", std::to_string(int(PixelFormat::Gray))},
+                               {"yuv420p", std::to_string(int(PixelFormat::Yuv420p))},
+                               {"nv12", std::to_string(int(PixelFormat::Nv12))}},
+                              "bgr24, rgb24, gray, yuv420p or nv12"))
+            ->default_str("bgr24");
+    app.add_option("--colorspace", o.colorspace,
+                   "Convert frames before sending, as vidgear's COLOR_BGR2* (gray sends 1 "
+                   "channel): " + source::colorspaceChoices())
+        ->transform(CLI::Validator(
+            [](std::string& value) -> std::string {
+                const auto colorspace = source::findColorspace(value);
+                if (!colorspace) {
+                    return "'" + value + "' is not a colour space: use " +
+                           source::colorspaceChoices() + " (or vidgear's COLOR_BGR2... name)";
+                }
+                value = colorspace->name;
+                return "";
+            },
+            "NAME"));
+    app.add_option("--backend", o.backend,
+                   "OpenCV VideoCapture backend for files, cameras and URLs [default: FFmpeg "
+                   "for files and URLs, V4L2 for cameras]")
+        ->transform(oneOf("backend",
+                          {{"any", "any"}, {"ffmpeg", "ffmpeg"}, {"gstreamer", "gstreamer"},
+                           {"v4l2", "v4l2"}},
+                          "any, ffmpeg, gstreamer or v4l2"));
+    app.add_option("--time-delay", o.timeDelaySeconds,
+                   "Wait SECONDS after opening the source before the first frame (camera "
+                   "warm-up)")
+        ->check(nonNegative());
+    app.add_flag("--stabilize", o.stabilize,
+                 "Stabilise the video (optical flow, moving average of the camera path); "
+                 "frames leave --stabilize-radius frames late");
+    flags.radius = app.add_option("--stabilize-radius", o.stabilizeRadius,
+                                  "--stabilize: frames each side of the moving average")
+                       ->check(CLI::Range(1, kMaxStabilizeRadius))
+                       ->capture_default_str();
+    flags.border = app.add_option("--stabilize-border", o.stabilizeBorder,
+                                  "--stabilize: how the edges a correction uncovers are filled")
+                       ->transform(CLI::IsMember(source::kStabilizeBorders, CLI::ignore_case))
+                       ->capture_default_str();
+    return flags;
+}
+
+// Paths that name this process's stdin, which a stdin source already reads.
+bool isStdinPath(const std::string& path) {
+    return path == "-" || path == "/dev/stdin" || path == "/dev/fd/0" || path == "/proc/self/fd/0";
+}
+
+void validateSourceSettings(const CLI::App& app, const source::SourceOptions& o,
+                            const SourceSettingFlags& flags, bool sizeGiven) {
+    const bool y4mStdin = o.spec == "-";
+    const bool rawStdin = o.spec == "raw:-";
+    if (flags.pixFmt->count() > 0 && !rawStdin) {
+        throw UsageError("--pix-fmt: only for -s raw:- (bare frames on stdin); a y4m stream "
+                         "(-s -) and other sources carry their own layout");
+    }
+    if (y4mStdin && sizeGiven) {
+        throw UsageError("--size: -s - takes the size from the YUV4MPEG2 header; leave --size "
+                         "out (it is for -s raw:-, the test pattern and cameras)");
+    }
+    if ((y4mStdin || rawStdin) && o.resize) {
+        throw UsageError("--resize: not available for frames from stdin; let the producer "
+                         "scale them (e.g. ffmpeg -vf scale=W:H)");
+    }
+    if (!o.stabilize && flags.radius->count() + flags.border->count() > 0) {
+        throw UsageError("--stabilize-radius/--stabilize-border: these tune stabilisation; add "
+                         "--stabilize");
+    }
+    // Only one reader may own stdin: frames from it and a config file read from it both
+    // cannot have it.
+    if (y4mStdin || rawStdin) {
+        const CLI::Option* config = app.get_config_ptr();
+        if (config != nullptr) {
+            for (const std::string& path : config->results()) {
+                if (isStdinPath(path)) {
+                    throw UsageError("--config " + path + ": stdin carries the frames (-s " +
+                                     o.spec + "); put the flags in a file");
+                }
+            }
+        }
+    }
+}
+
+// ---- end of ngsend's source settings ------------------------------------------------------
+
 }  // namespace
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
@@ -283,7 +391,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     std::string size = std::to_string(out.source.width) + "x" + std::to_string(out.source.height);
     app.add_option("-s,--source", out.source.spec,
                    "test, a video file, an image pattern (dir/%06d.png), a camera index, "
-                   "picam[:N], or a stream URL")
+                   "picam[:N], a stream URL, - (YUV4MPEG2 on stdin) or raw:- (bare frames on "
+                   "stdin, with --size and --pix-fmt)")
         ->capture_default_str();
     auto* sizeOption = app.add_option("--size", size, "Capture size (test pattern, cameras)")
                            ->check(sizeValidator())
@@ -324,9 +433,11 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                    "spelled as ngrecv's -o (window, a video file, an image pattern, - for y4m "
                    "on stdout, raw:-, null); repeatable [default: counted only]")
         ->needs(app.get_option("--bidirectional"));
+    const SourceSettingFlags sourceFlags = addSourceSettings(app, out.source);
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
+        validateSourceSettings(app, out.source, sourceFlags, sizeOption->count() > 0);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
         const bool jpegTuned =
             quality->count() + fast->count() + chroma->count() + threads->count() > 0;

@@ -1,5 +1,6 @@
 // makeSource(): turns a --source spelling into a Source, loading the capture plugin if needed.
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,7 +10,9 @@
 #include "core/errors.hpp"
 #include "core/plugin_factory.hpp"
 #include "source/capture_plugin.hpp"
+#include "source/processed_source.hpp"
 #include "source/source.hpp"
+#include "source/stdin_source.hpp"
 #include "source/test_pattern.hpp"
 
 namespace ng::source {
@@ -43,9 +46,47 @@ std::unique_ptr<Source> loadCapture(CaptureKind kind, const SourceOptions& optio
         CaptureRequest{kind, options});
 }
 
+// The spellings that read frames piped into ngsend.
+constexpr const char* kStdinY4m = "-";
+constexpr const char* kStdinRaw = "raw:-";
+
+std::unique_ptr<Source> makeStdinSource(const SourceOptions& options) {
+    if (options.spec == kStdinY4m) {
+        return std::make_unique<StdinSource>(StdinSource::Format::Y4m, options, STDIN_FILENO);
+    }
+    if (!options.sizeGiven) {
+        throw UsageError("-s raw:-: bare frames carry no size; give it with --size WxH (and "
+                         "--pix-fmt if they are not bgr24)");
+    }
+    return std::make_unique<StdinSource>(StdinSource::Format::Raw, options, STDIN_FILENO);
+}
+
+// --backend picks among OpenCV's VideoCapture backends: the sources read otherwise refuse it.
+void checkBackend(const SourceOptions& options) {
+    const std::string& spec = options.spec;
+    const bool videoCapture = spec != "test" && spec != kStdinY4m && spec != kStdinRaw &&
+                              !isPicam(spec) && !isImagePattern(spec);
+    if (options.backend.empty() || videoCapture) return;
+    throw UsageError("--backend " + options.backend + ": source '" + spec +
+                     "' is not read through OpenCV's VideoCapture; --backend is for video "
+                     "files, cameras and stream URLs");
+}
+
+std::unique_ptr<Source> makeUnprocessedSource(const SourceOptions& options);
+
 }  // namespace
 
+// The source, and around it the steps NetGear_Async's source settings ask for.
 std::unique_ptr<Source> makeSource(const SourceOptions& options) {
+    checkBackend(options);
+    std::unique_ptr<Source> source = makeUnprocessedSource(options);
+    if (!ProcessedSource::needed(options)) return source;
+    return std::make_unique<ProcessedSource>(std::move(source), options);
+}
+
+namespace {
+
+std::unique_ptr<Source> makeUnprocessedSource(const SourceOptions& options) {
     const std::string& spec = options.spec;
     if (options.width <= 0 || options.height <= 0 || options.width > kMaxSide ||
         options.height > kMaxSide) {
@@ -58,6 +99,7 @@ std::unique_ptr<Source> makeSource(const SourceOptions& options) {
             "source '': empty (give a video file, an image pattern like dir/%06d.png, a "
             "camera index, a URL, or 'test')");
     }
+    if (spec == kStdinY4m || spec == kStdinRaw) return makeStdinSource(options);
     if (spec == "test") return std::make_unique<TestPatternSource>(options);
     if (isPicam(spec)) {
         throw std::runtime_error(
@@ -76,5 +118,7 @@ std::unique_ptr<Source> makeSource(const SourceOptions& options) {
     }
     return loadCapture(CaptureKind::File, options);
 }
+
+}  // namespace
 
 }  // namespace ng::source

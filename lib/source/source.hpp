@@ -14,6 +14,18 @@ namespace ng::source {
 // enough that a typo cannot ask for gigabytes.
 inline constexpr int kMaxSide = 16384;
 
+// How bare frames on stdin (-s raw:-) are laid out (--pix-fmt); the planar YUV layouts
+// are also how YUV4MPEG2 frames arrive. Chroma planes of odd sizes round up, as in ffmpeg.
+enum class PixelFormat {
+    Bgr24,
+    Rgb24,
+    Gray,
+    Yuv420p,
+    Nv12,
+    Yuv422p,  // y4m C422 only
+    Yuv444p,  // y4m C444 only
+};
+
 struct SourceOptions {
     std::string spec = "test";  // as given to --source
     int width = 640;            // --size: capture size for the test pattern and cameras
@@ -21,6 +33,14 @@ struct SourceOptions {
     bool resize = false;        // --resize: scale every frame to width x height
     bool sizeGiven = false;     // --size was given (a file keeps its own size unless --resize)
     bool loop = false;          // --loop: restart a file source at its end
+    PixelFormat pixFmt = PixelFormat::Bgr24;  // --pix-fmt: the layout of -s raw:- frames
+    // NetGear_Async's other source settings (docs/cli.md, "Source options").
+    std::string colorspace;     // --colorspace: "" = BGR as captured, else a ColorConversion name
+    std::string backend;        // --backend: "" = each capture kind's own, any, ffmpeg, ...
+    double timeDelaySeconds = 0;  // --time-delay: wait this long before the first frame
+    bool stabilize = false;       // --stabilize
+    int stabilizeRadius = 25;     // --stabilize-radius: frames each side of the average
+    std::string stabilizeBorder = "black";  // --stabilize-border: how uncovered edges fill
 };
 
 // Contract: start() once, then next() from one thread (the capture stage's), then stop().

@@ -341,3 +341,45 @@ TEST_CASE("per-frame text is escaped onto one line") {
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("stdin sources and NetGear_Async's source options parse into SourceOptions") {
+    using ng::source::PixelFormat;
+    ng::cli::SendOptions plain;
+    REQUIRE(send({}, plain).run);
+    CHECK(plain.source.pixFmt == PixelFormat::Bgr24);
+    CHECK(plain.source.colorspace.empty());
+    CHECK(plain.source.backend.empty());
+    CHECK(plain.source.timeDelaySeconds == 0);
+    CHECK_FALSE(plain.source.stabilize);
+    CHECK(plain.source.stabilizeRadius == 25);
+    CHECK(plain.source.stabilizeBorder == "black");
+
+    ng::cli::SendOptions s;
+    REQUIRE(send({"-s", "raw:-", "--size", "64x48", "--pix-fmt", "NV12", "--colorspace",
+                  "COLOR_BGR2HSV", "--backend", "FFmpeg", "--time-delay", "1.5", "--stabilize",
+                  "--stabilize-radius", "7", "--stabilize-border", "Replicate"},
+                 s)
+                .run);
+    CHECK(s.source.pixFmt == PixelFormat::Nv12);
+    CHECK(s.source.colorspace == "hsv");
+    CHECK(s.source.backend == "ffmpeg");
+    CHECK(s.source.timeDelaySeconds == 1.5);
+    CHECK(s.source.stabilize);
+    CHECK(s.source.stabilizeRadius == 7);
+    CHECK(s.source.stabilizeBorder == "replicate");
+
+    for (const std::vector<std::string>& bad :
+         {std::vector<std::string>{"--pix-fmt", "nv12"},  // not -s raw:-
+          {"-s", "raw:-", "--pix-fmt", "yuyv"},
+          {"--colorspace", "sepia"},
+          {"--backend", "dshow"},
+          {"--time-delay", "-1"},
+          {"--stabilize-radius", "5"},  // without --stabilize
+          {"--stabilize", "--stabilize-radius", "0"},
+          {"--stabilize", "--stabilize-border", "blur"},
+          {"-s", "-", "--size", "64x48"},
+          {"-s", "raw:-", "--size", "64x48", "--resize"}}) {
+        ng::cli::SendOptions o;
+        CHECK(send(bad, o).exitCode == ng::kExitUsage);
+    }
+}

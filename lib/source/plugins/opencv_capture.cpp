@@ -9,6 +9,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 #include <regex>
 #include <stdexcept>
 #include <type_traits>
@@ -99,11 +100,40 @@ void quietOpenCv() {
     }
 }
 
+// --backend's words and OpenCV's VideoCapture API preferences.
+cv::VideoCaptureAPIs backendApi(const std::string& backend) {
+    if (backend == "any") return cv::CAP_ANY;
+    if (backend == "ffmpeg") return cv::CAP_FFMPEG;
+    if (backend == "gstreamer") return cv::CAP_GSTREAMER;
+    if (backend == "v4l2") return cv::CAP_V4L2;
+    throw std::runtime_error("--backend: unknown backend '" + backend +
+                             "' (use any, ffmpeg, gstreamer or v4l2)");
+}
+
+// The backends this OpenCV build can use, for the error that names them.
+std::string availableBackends() {
+    std::string names;
+    for (const cv::VideoCaptureAPIs api : cv::videoio_registry::getBackends()) {
+        names += (names.empty() ? "" : ", ") + cv::videoio_registry::getBackendName(api);
+    }
+    return names.empty() ? "none" : names;
+}
+
 class OpenCvCapture : public Source {
 public:
     explicit OpenCvCapture(const CaptureRequest& request)
         : kind_(request.kind), options_(request.options) {
         quietOpenCv();
+        if (!options_.backend.empty()) {
+            api_ = backendApi(options_.backend);
+            if (api_ != cv::CAP_ANY && !cv::videoio_registry::hasBackend(api_)) {
+                throw std::runtime_error(
+                    "--backend " + options_.backend + ": this OpenCV (" + CV_VERSION +
+                    ") has no " + cv::videoio_registry::getBackendName(api_) +
+                    " capture backend (available: " + availableBackends() +
+                    "); pick one of those or leave --backend out");
+            }
+        }
     }
 
     void start() override {
@@ -208,9 +238,9 @@ private:
     void openFile() {
         // FFmpeg only: it reads every container and still image worth supporting, and the
         // other backends (GStreamer) would only add their own noise to a failure.
-        if (capture_.open(options_.spec, cv::CAP_FFMPEG)) return;
-        throw std::runtime_error("cannot open video file '" + options_.spec +
-                                 "': not a video FFmpeg can read (check it with: ffprobe '" +
+        if (capture_.open(options_.spec, api(cv::CAP_FFMPEG))) return;
+        throw std::runtime_error("cannot open video file '" + options_.spec + "': not a video " +
+                                 backendName("FFmpeg") + " can read (check it with: ffprobe '" +
                                  options_.spec + "')");
     }
 
@@ -226,15 +256,16 @@ private:
     void openCamera() {
         const bool isIndex = options_.spec.rfind("/dev/", 0) != 0;
         const std::string device = isIndex ? "/dev/video" + options_.spec : options_.spec;
-        const bool opened = isIndex ? capture_.open(std::stoi(options_.spec), cv::CAP_V4L2)
-                                    : capture_.open(device, cv::CAP_V4L2);
+        const bool opened = isIndex ? capture_.open(std::stoi(options_.spec), api(cv::CAP_V4L2))
+                                    : capture_.open(device, api(cv::CAP_V4L2));
         if (!opened) {
             const std::string why = pathExists(device)
                                         ? device +
                                               " exists but cannot capture (is another program "
                                               "using it, or is it a metadata node?)"
                                         : "no such device (" + device + ")";
-            throw std::runtime_error("cannot open camera " + options_.spec + ": " + why +
+            throw std::runtime_error("cannot open camera " + options_.spec + " with " +
+                                     backendName("V4L2") + ": " + why +
                                      "; is a camera attached? try v4l2-ctl --list-devices");
         }
         // Drivers pick the nearest mode they support; the first frame tells the truth.
@@ -245,12 +276,22 @@ private:
     void openUrl() {
         const std::vector<int> params = {cv::CAP_PROP_OPEN_TIMEOUT_MSEC, kUrlOpenTimeoutMs,
                                          cv::CAP_PROP_READ_TIMEOUT_MSEC, kUrlReadTimeoutMs};
-        if (capture_.open(options_.spec, cv::CAP_FFMPEG, params)) return;
+        if (capture_.open(options_.spec, api(cv::CAP_FFMPEG), params)) return;
         throw std::runtime_error(
-            "cannot open stream " + redactUrl(options_.spec) + ": refused, or no stream within " +
+            "cannot open stream " + redactUrl(options_.spec) + " with " + backendName("FFmpeg") +
+            ": refused, or no stream within " +
             std::to_string(kUrlOpenTimeoutMs / 1000) +
             " s; is the server up and the URL right? (check it with: ffprobe URL; for RTSP "
             "over TCP set OPENCV_FFMPEG_CAPTURE_OPTIONS=rtsp_transport;tcp)");
+    }
+
+    // The API preference to open with: --backend's, else `otherwise`, the kind's own.
+    int api(int otherwise) const { return options_.backend.empty() ? otherwise : api_; }
+
+    // For errors: the backend tried, named as the user asked for it.
+    std::string backendName(const std::string& otherwise) const {
+        if (options_.backend.empty()) return otherwise;
+        return "--backend " + options_.backend;
     }
 
     // Reads one frame into a pooled buffer. Returns nullopt at the end of the input.
@@ -343,6 +384,7 @@ private:
 
     CaptureKind kind_;
     SourceOptions options_;
+    cv::VideoCaptureAPIs api_ = cv::CAP_ANY;  // --backend's, when given
     cv::VideoCapture capture_;
     ImageSequence sequence_{options_.spec};
     int nextIndex_ = -1;                // the image sequence's next number; -1 = ended
