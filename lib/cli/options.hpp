@@ -59,7 +59,11 @@ struct RecvOptions {
     double outputFps = 0;  // --output-fps; 0 = not given: the sender's rate, in real time
     // --reply-source: a frame from this source goes back with every reply (bidirectional
     // mode), spelled as ngsend's -s; spec "" = none. Its size is --reply-size.
-    source::SourceOptions replySource{""};
+    source::SourceOptions replySource = [] {
+        source::SourceOptions none;
+        none.spec.clear();
+        return none;
+    }();
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an
