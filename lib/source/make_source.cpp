@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "core/plugin_factory.hpp"
 #include "source/capture_plugin.hpp"
+#include "source/picam_plugin.hpp"
 #include "source/source.hpp"
 #include "source/test_pattern.hpp"
 
@@ -36,11 +37,31 @@ bool isPicam(const std::string& spec) {
     return spec == "picam" || (spec.rfind("picam:", 0) == 0 && allDigits(spec.substr(6)));
 }
 
+// N of "picam:N"; 0 for "picam".
+unsigned picamIndex(const std::string& spec) {
+    if (spec.size() <= 6) return 0;
+    const std::string digits = spec.substr(6);
+    if (digits.size() > 3 || std::stoi(digits) > 255) {
+        throw UsageError("source '" + spec + "': camera index out of range (0 to 255)");
+    }
+    return static_cast<unsigned>(std::stoi(digits));
+}
+
 std::unique_ptr<Source> loadCapture(CaptureKind kind, const SourceOptions& options) {
     return createFromPlugin<CreateCaptureSourceFn>(
         kCapturePlugin, kCreateCaptureSourceSymbol,
         "source '" + options.spec + "' needs the OpenCV capture plugin",
         CaptureRequest{kind, options});
+}
+
+// The libcamera plugin exists only where the tools were built with libcamera's headers.
+std::unique_ptr<Source> loadPicam(const SourceOptions& options) {
+    const unsigned index = picamIndex(options.spec);
+    return createFromPlugin<CreatePicamSourceFn>(
+        kPicamPlugin, kCreatePicamSourceSymbol,
+        options.spec + ": the Raspberry Pi camera needs ngstream built with libcamera "
+                       "(apt install libcamera-dev, then rebuild; use -s 0 for a V4L2 camera)",
+        options, index);
 }
 
 }  // namespace
@@ -59,11 +80,7 @@ std::unique_ptr<Source> makeSource(const SourceOptions& options) {
             "camera index, a URL, or 'test')");
     }
     if (spec == "test") return std::make_unique<TestPatternSource>(options);
-    if (isPicam(spec)) {
-        throw std::runtime_error(
-            "picam: the Raspberry Pi camera is not available in this build (libcamera "
-            "support comes in a later release); use -s 0 for a V4L2 camera");
-    }
+    if (isPicam(spec)) return loadPicam(options);
     if (allDigits(spec) || spec.rfind("/dev/video", 0) == 0) {
         return loadCapture(CaptureKind::Camera, options);
     }

@@ -21,6 +21,11 @@ struct SourceOptions {
     bool resize = false;        // --resize: scale every frame to width x height
     bool sizeGiven = false;     // --size was given (a file keeps its own size unless --resize)
     bool loop = false;          // --loop: restart a file source at its end
+    // Cameras that set their own rate and orientation (picam).
+    double fps = 0;             // --fps: the rate asked of the camera; 0 = its default
+    bool hflip = false;         // --hflip: mirror left-right
+    bool vflip = false;         // --vflip: mirror top-bottom
+    int rotation = 0;           // --rotation: 0 or 180 degrees
 };
 
 // Contract: start() once, then next() from one thread (the capture stage's), then stop().
