@@ -47,11 +47,11 @@ std::vector<V4l2Device> v4l2Devices() {
         const std::uint32_t kinds =
             (caps.capabilities & V4L2_CAP_DEVICE_CAPS) ? caps.device_caps : caps.capabilities;
         if (!(kinds & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE))) continue;
-        devices.push_back({std::stoi(file.substr(5)),
-                           std::string(reinterpret_cast<const char*>(caps.card),
-                                       strnlen(reinterpret_cast<const char*>(caps.card),
-                                               sizeof caps.card)),
-                           path});
+        devices.push_back(
+            {std::stoi(file.substr(5)),
+             std::string(reinterpret_cast<const char*>(caps.card),
+                         strnlen(reinterpret_cast<const char*>(caps.card), sizeof caps.card)),
+             path});
     }
     ::closedir(dir);
     std::sort(devices.begin(), devices.end(),

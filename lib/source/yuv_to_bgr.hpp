@@ -17,7 +17,7 @@ enum class YuvLayout {
 // points at the interleaved plane and `v` is unused.
 struct YuvImage {
     YuvLayout layout = YuvLayout::Nv12;
-    int width = 0;  // even
+    int width = 0;   // even
     int height = 0;  // even
     const std::uint8_t* y = nullptr;
     std::size_t yStride = 0;

@@ -47,8 +47,7 @@ void copyRows(const std::uint8_t* src, std::size_t rowBytes, int rows, std::uint
 
 // Converts the packed picture after spreading it over separate buffers with odd strides.
 cv::Mat convertStrided(const std::vector<std::uint8_t>& packed, int width, int height,
-                       YuvLayout layout, std::size_t yPad, std::size_t uvPad,
-                       std::size_t bgrPad) {
+                       YuvLayout layout, std::size_t yPad, std::size_t uvPad, std::size_t bgrPad) {
     const auto w = static_cast<std::size_t>(width);
     const std::size_t chromaRow = layout == YuvLayout::Nv12 ? w : w / 2;
     const std::size_t yStride = w + yPad, uvStride = chromaRow + uvPad;
@@ -95,8 +94,11 @@ TEST_SUITE("source") {
         };
         // Widths that are not multiples of 4, 16 or 64 and pads of odd sizes: no row may be
         // read from where a packed layout would put it.
-        const Case cases[] = {{2, 2, 0, 0, 0},   {64, 48, 0, 0, 0},  {62, 34, 1, 3, 5},
-                              {320, 240, 64, 32, 7}, {98, 10, 13, 7, 1}};
+        const Case cases[] = {{2, 2, 0, 0, 0},
+                              {64, 48, 0, 0, 0},
+                              {62, 34, 1, 3, 5},
+                              {320, 240, 64, 32, 7},
+                              {98, 10, 13, 7, 1}};
         for (const YuvLayout layout : {YuvLayout::Nv12, YuvLayout::Yuv420}) {
             for (const Case& c : cases) {
                 CAPTURE(c.width);
@@ -105,9 +107,9 @@ TEST_SUITE("source") {
                 std::vector<std::uint8_t> packed =
                     randomYuv(c.width, c.height, static_cast<unsigned>(c.width + c.yPad));
                 const cv::Mat expected = reference(packed, c.width, c.height, layout);
-                CHECK(same(convertStrided(packed, c.width, c.height, layout, c.yPad, c.uvPad,
-                                          c.bgrPad),
-                           expected));
+                CHECK(same(
+                    convertStrided(packed, c.width, c.height, layout, c.yPad, c.uvPad, c.bgrPad),
+                    expected));
             }
         }
     }

@@ -19,8 +19,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
 #include <condition_variable>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <map>
@@ -131,8 +131,7 @@ private:
 
 class PicamCapture : public Source {
 public:
-    PicamCapture(const SourceOptions& options, unsigned index)
-        : options_(options), index_(index) {}
+    PicamCapture(const SourceOptions& options, unsigned index) : options_(options), index_(index) {}
     ~PicamCapture() override { stop(); }
 
     void start() override {
@@ -147,8 +146,8 @@ public:
         if (index_ >= cameras.size()) {
             throw std::runtime_error("picam:" + std::to_string(index_) +
                                      ": no such camera; libcamera has " +
-                                     std::to_string(cameras.size()) + ": " +
-                                     cameraNames(cameras) + " (use -s picam:INDEX)");
+                                     std::to_string(cameras.size()) + ": " + cameraNames(cameras) +
+                                     " (use -s picam:INDEX)");
         }
         camera_ = cameras[index_];
         if (const int ret = camera_->acquire(); ret < 0) {
@@ -211,8 +210,8 @@ public:
             camera_->stop();
             started_ = false;
             camera_->requestCompleted.disconnect(this, &PicamCapture::requestComplete);
-            spdlog::debug("{}: {} frames skipped for newer ones, {} failed", describe(),
-                          skipped_, failed_);
+            spdlog::debug("{}: {} frames skipped for newer ones, {} failed", describe(), skipped_,
+                          failed_);
         }
         completed_.clear();
         requests_.clear();
@@ -253,8 +252,8 @@ private:
                              static_cast<unsigned>(options_.height));
         cfg.size = asked;
         if (config_->validate() == lc::CameraConfiguration::Invalid) {
-            throw std::runtime_error(describe() + ": the camera refuses every configuration "
-                                                  "near " + sizeText(asked));
+            throw std::runtime_error(describe() + ": the camera refuses every configuration near " +
+                                     sizeText(asked));
         }
         if (std::find(std::begin(kPreferredFormats), std::end(kPreferredFormats),
                       cfg.pixelFormat) == std::end(kPreferredFormats)) {
@@ -267,12 +266,12 @@ private:
                                      " is odd; ask for an even --size");
         }
         if (cfg.size != asked) {
-            spdlog::info("{}: the camera cannot give {}, it gives {} instead (--size)",
-                         describe(), sizeText(asked), sizeText(cfg.size));
+            spdlog::info("{}: the camera cannot give {}, it gives {} instead (--size)", describe(),
+                         sizeText(asked), sizeText(cfg.size));
         }
         if (const int ret = camera_->configure(config_.get()); ret < 0) {
-            throw std::runtime_error(describe() + ": cannot configure " + cfg.toString() +
-                                     " (" + std::strerror(-ret) + ")");
+            throw std::runtime_error(describe() + ": cannot configure " + cfg.toString() + " (" +
+                                     std::strerror(-ret) + ")");
         }
         stream_ = cfg.stream();
         format_ = cfg.pixelFormat;
@@ -286,8 +285,9 @@ private:
     void allocate() {
         allocator_ = std::make_unique<lc::FrameBufferAllocator>(camera_);
         if (allocator_->allocate(stream_) < 0) {
-            throw std::runtime_error(describe() + ": cannot allocate frame buffers (out of "
-                                                  "camera memory? on a Pi raise the CMA size)");
+            throw std::runtime_error(describe() +
+                                     ": cannot allocate frame buffers (out of "
+                                     "camera memory? on a Pi raise the CMA size)");
         }
         mapped_ = std::make_unique<MappedBuffers>();
         for (const std::unique_ptr<lc::FrameBuffer>& buffer : allocator_->buffers(stream_)) {
@@ -415,8 +415,7 @@ extern "C" __attribute__((visibility("default"))) ng::source::Source* ng_create_
 
 extern "C" __attribute__((visibility("default"))) std::string ng_list_picam_cameras(
     std::vector<ng::source::LibcameraInfo>& cameras) {
-    static_assert(
-        std::is_same_v<decltype(&ng_list_picam_cameras), ng::source::ListPicamCamerasFn>);
+    static_assert(std::is_same_v<decltype(&ng_list_picam_cameras), ng::source::ListPicamCamerasFn>);
     namespace lc = libcamera;
     std::unique_ptr<lc::CameraManager> manager = ng::source::startManager();
     for (const std::shared_ptr<lc::Camera>& camera : manager->cameras()) {
