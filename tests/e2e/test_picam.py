@@ -147,10 +147,10 @@ def check_size_is_adjusted(workdir):
 def check_fps_paces_the_camera(workdir):
     n = 12
     frames, received, sent = capture(workdir, ["-s", "picam", "--fps", "8"], n)
-    # n frames at 8 fps span (n - 1) / 8 s; the virtual camera itself gives hundreds a
-    # second.
-    assert sent["seconds"] >= (n - 1) / 8 * 0.95 and sent["fps"] < 10, sent
-    assert received["seconds"] >= (n - 1) / 8 * 0.9, received
+    # n frames at 8 fps span (n - 1) / 8 s, less what the pacer catches up after a late
+    # frame; the virtual camera itself gives hundreds a second.
+    assert sent["seconds"] >= (n - 1) / 8 * 0.8 and sent["fps"] < 10.5, sent
+    assert received["seconds"] >= (n - 1) / 8 * 0.8, received
     shifts = [fit_bars(f)[0] for f in frames]
     assert len(set(shifts)) == n, f"repeated frames: shifts {shifts}"
 
