@@ -14,6 +14,8 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio highgui)
 # FFmpeg's libraries for the video-file plugin, which writes timestamps and sees write
 # errors (OpenCV's VideoWriter does neither).
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+# libcamera for the Pi camera plugin (-s picam); optional: without it picam says so.
+pkg_check_modules(LIBCAMERA IMPORTED_TARGET libcamera)
 if(NG_BUILD_TESTS)
   find_package(doctest REQUIRED)
 endif()

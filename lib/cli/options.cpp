@@ -12,6 +12,7 @@
 #include "core/errors.hpp"
 #include "source/colorspace.hpp"
 #include "source/stabilizer.hpp"
+#include "source/camera_list.hpp"
 #include "version.hpp"
 
 namespace ng::cli {
@@ -435,10 +436,26 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
         ->needs(app.get_option("--bidirectional"));
     const SourceSettingFlags sourceFlags = addSourceSettings(app, out.source);
 
+    // The Raspberry Pi camera (libcamera): listing and orientation.
+    bool listCameras = false;
+    app.add_flag("--list-cameras", listCameras,
+                 "List V4L2 cameras (-s N) and libcamera cameras (-s picam:N), then exit");
+    auto* hflip = app.add_flag("--hflip", out.source.hflip, "picam: mirror left-right");
+    auto* vflip = app.add_flag("--vflip", out.source.vflip, "picam: mirror top-bottom");
+    auto* rotation = app.add_option("--rotation", out.source.rotation,
+                                    "picam: rotate by 0 or 180 degrees")
+                         ->check(CLI::IsMember({0, 180}))
+                         ->capture_default_str();
+
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
         validateSourceSettings(app, out.source, sourceFlags, sizeOption->count() > 0);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
+        if (hflip->count() + vflip->count() + rotation->count() > 0 &&
+            out.source.spec.rfind("picam", 0) != 0) {
+            throw UsageError("--hflip/--vflip/--rotation: these orient the Raspberry Pi "
+                             "camera; use them with -s picam[:N]");
+        }
         const bool jpegTuned =
             quality->count() + fast->count() + chroma->count() + threads->count() > 0;
         if (jpegTuned && compression != "jpeg") {
@@ -456,8 +473,13 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
         out.compression = compression == "jpeg" ? Codec::Jpeg : Codec::Raw;
         out.jpeg.subsampling = codec::parseSubsampling(subsampling);
     }
+    if (result.run && listCameras) {
+        std::fputs(source::listCameras().c_str(), stdout);
+        return {false, kExitOk};
+    }
     parseSize(size, out.source.width, out.source.height);
     out.source.sizeGiven = sizeOption->count() > 0;
+    out.source.fps = out.fps > 0 ? out.fps : 0;
     parseFrameSize(text.maxFrameSize, out.common.maxFrameBytes);
     out.hasMessage = message->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);

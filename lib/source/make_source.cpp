@@ -11,6 +11,7 @@
 #include "core/plugin_factory.hpp"
 #include "source/capture_plugin.hpp"
 #include "source/processed_source.hpp"
+#include "source/picam_plugin.hpp"
 #include "source/source.hpp"
 #include "source/stdin_source.hpp"
 #include "source/test_pattern.hpp"
@@ -37,6 +38,16 @@ bool isImagePattern(const std::string& spec) {
 
 bool isPicam(const std::string& spec) {
     return spec == "picam" || (spec.rfind("picam:", 0) == 0 && allDigits(spec.substr(6)));
+}
+
+// N of "picam:N"; 0 for "picam".
+unsigned picamIndex(const std::string& spec) {
+    if (spec.size() <= 6) return 0;
+    const std::string digits = spec.substr(6);
+    if (digits.size() > 3 || std::stoi(digits) > 255) {
+        throw UsageError("source '" + spec + "': camera index out of range (0 to 255)");
+    }
+    return static_cast<unsigned>(std::stoi(digits));
 }
 
 std::unique_ptr<Source> loadCapture(CaptureKind kind, const SourceOptions& options) {
@@ -74,6 +85,16 @@ void checkBackend(const SourceOptions& options) {
 
 std::unique_ptr<Source> makeUnprocessedSource(const SourceOptions& options);
 
+// The libcamera plugin exists only where the tools were built with libcamera's headers.
+std::unique_ptr<Source> loadPicam(const SourceOptions& options) {
+    const unsigned index = picamIndex(options.spec);
+    return createFromPlugin<CreatePicamSourceFn>(
+        kPicamPlugin, kCreatePicamSourceSymbol,
+        options.spec + ": the Raspberry Pi camera needs ngstream built with libcamera "
+                       "(apt install libcamera-dev, then rebuild; use -s 0 for a V4L2 camera)",
+        options, index);
+}
+
 }  // namespace
 
 // The source, and around it the steps NetGear_Async's source settings ask for.
@@ -101,11 +122,7 @@ std::unique_ptr<Source> makeUnprocessedSource(const SourceOptions& options) {
     }
     if (spec == kStdinY4m || spec == kStdinRaw) return makeStdinSource(options);
     if (spec == "test") return std::make_unique<TestPatternSource>(options);
-    if (isPicam(spec)) {
-        throw std::runtime_error(
-            "picam: the Raspberry Pi camera is not available in this build (libcamera "
-            "support comes in a later release); use -s 0 for a V4L2 camera");
-    }
+    if (isPicam(spec)) return loadPicam(options);
     if (allDigits(spec) || spec.rfind("/dev/video", 0) == 0) {
         return loadCapture(CaptureKind::Camera, options);
     }

@@ -41,6 +41,11 @@ struct SourceOptions {
     bool stabilize = false;       // --stabilize
     int stabilizeRadius = 25;     // --stabilize-radius: frames each side of the average
     std::string stabilizeBorder = "black";  // --stabilize-border: how uncovered edges fill
+    // Cameras that set their own rate and orientation (picam).
+    double fps = 0;             // --fps: the rate asked of the camera; 0 = its default
+    bool hflip = false;         // --hflip: mirror left-right
+    bool vflip = false;         // --vflip: mirror top-bottom
+    int rotation = 0;           // --rotation: 0 or 180 degrees
 };
 
 // Contract: start() once, then next() from one thread (the capture stage's), then stop().

@@ -1,5 +1,6 @@
 """Proves bad command lines exit 2 with one line naming the culprit, and missing peers exit 3 within --timeout."""
 import os
+import re
 import time
 
 import ngtest
@@ -107,11 +108,18 @@ def check_timeout_zero_waits_for_a_late_peer(workdir):
         assert s["frames"] == 20 and s["terminated"] is True, f"late {late}: {s}"
 
 
-def check_picam_not_available(workdir):
-    out = ngtest.run([ngtest.NGSEND, "-s", "picam", *ngtest.endpoint(), "-t", "2"])
-    # Exit 1 or 2 (negative would be a signal, i.e. a crash).
-    assert out.returncode in (1, 2), f"exit {out.returncode}\n{out.stderr}"
-    assert "not available" in out.stderr, out.stderr
+def check_picam_errors(workdir):
+    # No machine has camera 200: exit 1 naming it, or saying that no camera or no libcamera
+    # is there (negative would be a signal, i.e. a crash).
+    out = ngtest.run([ngtest.NGSEND, "-s", "picam:200", *ngtest.endpoint(), "-t", "2"])
+    assert out.returncode == 1, f"exit {out.returncode}\n{out.stderr}"
+    assert re.search(r"picam:200: no such camera|picam: no camera found|built with libcamera",
+                     out.stderr), out.stderr
+    # Orientation flags belong to the Pi camera.
+    out = ngtest.run([ngtest.NGSEND, "-s", "test", "--hflip", *ngtest.endpoint()])
+    assert out.returncode == 2 and "-s picam" in out.stderr, out.stderr
+    out = ngtest.run([ngtest.NGSEND, "-s", "picam", "--rotation", "90", *ngtest.endpoint()])
+    assert out.returncode == 2 and "--rotation" in out.stderr, out.stderr
 
 
 def check_version_and_help(workdir):
