@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -271,6 +272,38 @@ ParseResult runParser(CLI::App& app, int argc, char** argv,
     return {true, kExitOk};
 }
 
+// ---- Many senders into one receiver (fan-in) ----
+
+// Longest --name: it travels in every header (ng_name) and becomes part of file names.
+constexpr std::size_t kMaxSenderName = 64;
+
+std::string hostName() {
+    char buffer[256] = {};
+    if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "ngsend";
+    return buffer;
+}
+
+void addSenderNameOption(CLI::App& app, SendOptions& out) {
+    app.add_option("--name", out.name,
+                   "How receivers of many senders call this one: its summary entry and the "
+                   "{name} in their -o [default: the host name]");
+}
+
+void checkSenderName(SendOptions& out) {
+    if (out.name.empty()) out.name = hostName();
+    if (out.name.size() > kMaxSenderName) {
+        throw UsageError("--name: '" + out.name + "' is longer than " +
+                         std::to_string(kMaxSenderName) + " bytes; give a shorter name");
+    }
+}
+
+void addSendersOption(CLI::App& app, RecvOptions& out) {
+    app.add_option("--senders", out.senders,
+                   "End the stream once N senders have ended theirs [default: when a sender "
+                   "ends and no other is streaming]")
+        ->check(CLI::Range(1, 1 << 20));
+}
+
 }  // namespace
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
@@ -318,9 +351,11 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                                    "(0 = one per CPU, at most 4)")
                         ->check(CLI::Range(0u, kMaxJpegThreads))
                         ->capture_default_str();
+    addSenderNameOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);
+        checkSenderName(out);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
         const bool jpegTuned =
             quality->count() + fast->count() + chroma->count() + threads->count() > 0;
@@ -366,6 +401,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
                    "Write every frame once at this rate (time-lapse, slow motion) [default: "
                    "the sender's rate, in real time]")
         ->check(CLI::PositiveNumber);
+    addSendersOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
         validateCommon(out.common);

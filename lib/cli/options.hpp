@@ -45,6 +45,7 @@ struct SendOptions {
     Codec compression = Codec::Raw;  // --compression none|jpeg
     codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
     unsigned jpegThreads = 0;        // --jpeg-threads; 0 = one per hardware thread, at most 4
+    std::string name;                // --name: how receivers call this sender; the host name
 };
 
 struct RecvOptions {
@@ -54,6 +55,7 @@ struct RecvOptions {
     bool hasReply = false;
     bool replyStdin = false;
     double outputFps = 0;  // --output-fps; 0 = not given: the sender's rate, in real time
+    int senders = 0;       // --senders: terminates that end the stream; 0 = see docs/cli.md
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

@@ -15,4 +15,10 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     return config;
 }
 
+transport::ChannelConfig channelConfigFor(const cli::SendOptions& options) {
+    transport::ChannelConfig config = channelConfigFor(options.common, /*isReceiver=*/false);
+    config.senderName = options.name;
+    return config;
+}
+
 }  // namespace ng::pipeline

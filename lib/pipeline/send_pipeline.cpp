@@ -131,8 +131,7 @@ int runSenderBody(const cli::SendOptions& options) {
     source->start();
     const double fps = chooseFps(options, *source);
 
-    transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
-                                  stopSignal);
+    transport::FrameSender sender(channelConfigFor(options), stopSignal);
     const unsigned encodeWorkers = encodeWorkerCount(options.jpegThreads);
     spdlog::info("streaming {} to {} ({}, {}{})", source->describe(), sender.endpoint(),
                  transport::patternName(options.common.pattern),

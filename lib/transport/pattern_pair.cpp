@@ -50,6 +50,7 @@ private:
 
 class PairRules final : public AnsweringPatternRules {
 public:
+    bool takesOneSender() const override { return true; }
     zmq::socket_type socketType(Role /*role*/) const override { return zmq::socket_type::pair; }
     void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
                           Role role) const override {
