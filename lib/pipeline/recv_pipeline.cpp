@@ -119,6 +119,17 @@ bool streamEnds(const cli::RecvOptions& options, const SenderRegistry& registry,
     return true;
 }
 
+// A sender ended its stream while others went on, and those have since gone quiet without
+// ending theirs (killed, or cut off): nothing is left to wait for. Not with --senders N,
+// which waits for N ends.
+bool streamEndedQuietly(const cli::RecvOptions& options, const SenderRegistry& registry) {
+    if (options.senders > 0 || registry.terminatedCount() == 0 || registry.anyStreaming()) {
+        return false;
+    }
+    spdlog::info("the senders still known stopped sending without ending their streams");
+    return true;
+}
+
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
@@ -146,6 +157,10 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
             std::optional<transport::Received> received = receiver.receive(kPollInterval);
             if (!received) {
+                if (streamEndedQuietly(options, registry)) {
+                    result.terminated = true;
+                    break;
+                }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
                     throw TimeoutError(fmt::format(
                         "no message from a sender on {} within {:g} s (is ngsend running and "

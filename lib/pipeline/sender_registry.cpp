@@ -93,6 +93,12 @@ bool SenderRegistry::othersStreaming(const Sender& except) const {
     });
 }
 
+bool SenderRegistry::anyStreaming() const {
+    const auto now = SteadyClock::now();
+    return std::any_of(senders_.begin(), senders_.end(),
+                       [&](const auto& s) { return !s->terminated && !quiet(*s, now); });
+}
+
 std::size_t SenderRegistry::terminatedCount() const {
     return static_cast<std::size_t>(std::count_if(
         senders_.begin(), senders_.end(), [](const auto& s) { return s->terminated; }));

@@ -48,6 +48,8 @@ public:
     // A sender other than `except` that has not ended its stream and sent a message lately,
     // in its own rhythm: the stream goes on for it.
     bool othersStreaming(const Sender& except) const;
+    // Any sender that has not ended its stream and sent a message lately.
+    bool anyStreaming() const;
     std::size_t terminatedCount() const;
 
     const std::vector<std::unique_ptr<Sender>>& senders() const { return senders_; }
