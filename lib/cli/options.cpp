@@ -144,15 +144,19 @@ CLI::Validator oneOf(const std::string& what,
 // Flags that CLI11 reads as text and that are converted after parsing.
 struct TextOptions {
     std::string maxFrameSize = kDefaultMaxFrameSize;
+    std::vector<std::string> addresses;  // -a, repeatable
 };
 
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
                       bool isReceiver) {
-    app.add_option("-a,--address", o.address,
+    app.add_option("-a,--address", text.addresses,
                    isReceiver ? std::string("Interface or host to bind (* = all), or an ipc "
-                                            "path [default: ") + transport::kAnyInterface + "]"
+                                            "path [default: ") + transport::kAnyInterface +
+                                    "]; repeat it (HOST or HOST:PORT) to connect to several"
                               : std::string("Host to connect to, or an ipc path [default: ") +
-                                    transport::kDefaultPeerHost + "]");
+                                    transport::kDefaultPeerHost +
+                                    "]; repeat it (HOST or HOST:PORT) to reach several")
+        ->allow_extra_args(false);
     app.add_option("-p,--port", o.port, "TCP port (ignored for ipc)")
         ->check(CLI::Range(0, kMaxPort))
         ->capture_default_str();
@@ -283,6 +287,19 @@ std::string hostName() {
     return buffer;
 }
 
+// -a given more than once: the first is --address, the others more endpoints of that socket.
+void splitAddresses(TextOptions& text, CommonOptions& o) {
+    if (text.addresses.empty()) return;
+    o.address = text.addresses.front();
+    o.moreAddresses.assign(text.addresses.begin() + 1, text.addresses.end());
+}
+
+void checkMoreAddresses(const CommonOptions& o) {
+    if (o.moreAddresses.empty() || o.pattern != transport::Pattern::Pair) return;
+    throw UsageError("--address: given more than once, but PAIR (--pattern 0) has one peer; "
+                     "use --pattern 2 (every peer gets every frame) or 3 (frames dealt in turn)");
+}
+
 void addSenderNameOption(CLI::App& app, SendOptions& out) {
     app.add_option("--name", out.name,
                    "How receivers of many senders call this one: its summary entry and the "
@@ -354,6 +371,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     addSenderNameOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
+        splitAddresses(text, out.common);
+        checkMoreAddresses(out.common);
         validateCommon(out.common);
         checkSenderName(out);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
@@ -404,6 +423,8 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     addSendersOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
+        splitAddresses(text, out.common);
+        checkMoreAddresses(out.common);
         validateCommon(out.common);
         if ((reply->count() > 0 || out.replyStdin) && !out.common.bidirectional) {
             throw UsageError("--reply/--reply-stdin: replies need --bidirectional");

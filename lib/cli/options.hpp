@@ -16,6 +16,8 @@ namespace ng::cli {
 // Flags both tools share (docs/cli.md, "Shared by both tools").
 struct CommonOptions {
     std::string address;  // "" = the tool's default (sender localhost, receiver *)
+    // -a given more than once: the others, each "HOST" or "HOST:PORT" (fan-out, docs/cli.md)
+    std::vector<std::string> moreAddresses;
     int port = 5555;
     transport::Protocol protocol = transport::Protocol::Tcp;
     transport::Pattern pattern = transport::Pattern::Pair;

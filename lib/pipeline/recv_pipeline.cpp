@@ -179,7 +179,9 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 if (sender.terminated) continue;
                 sender.accounting.onStreamEnd(received->lastSeq);
                 sender.terminated = true;
-                sinks.senderEnded(sender.index);
+                // With --latest the sign could take the place of a frame in the queue: the
+                // sender's outputs are finalised at the end instead.
+                if (!options.common.latest) sinks.senderEnded(sender.index);
                 if (streamEnds(options, registry, sender)) {
                     result.terminated = true;
                     break;
@@ -255,6 +257,25 @@ std::string outputsJson(const std::vector<OutputReport>& reports) {
             r.failed ? "true" : "false", jsonString(r.error));
     }
     return json + "]";
+}
+
+// Reports in -o order, each sender's outputs in the place of the -o value they came from
+// (in the order the senders appeared).
+std::vector<OutputReport> inOutputOrder(std::vector<OutputReport> reports,
+                                        const std::vector<std::string>& specs) {
+    auto position = [&](const OutputReport& r) {
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            const bool mine = r.sender.empty() ? specs[i] == r.spec
+                                               : sink::isPerSender(specs[i]) &&
+                                                     sink::expandName(specs[i], r.sender) == r.spec;
+            if (mine) return i;
+        }
+        return specs.size();
+    };
+    std::stable_sort(reports.begin(), reports.end(), [&](const auto& a, const auto& b) {
+        return position(a) < position(b);
+    });
+    return reports;
 }
 
 // Fails at start-up, not after the stream, when the summary could not be written: creates
@@ -377,7 +398,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
         result = receiveFrames(options, receiver, sinks, queue, stats, registry, dataToStderr,
                                stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
-        reports = sinks.reports();
+        reports = inOutputOrder(sinks.reports(), specs);
         framesWritten = sinks.framesWritten();
     }
 

@@ -115,6 +115,7 @@ void SinkStage::senderEnded(std::uint32_t index) {
         closeSender(index);
         return;
     }
+    if (perSender_.empty()) return;  // only per-sender outputs close early
     // A frame without pixels is the sign, queued behind that sender's last frames.
     Frame marker;
     marker.sender = index;

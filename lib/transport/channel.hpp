@@ -28,6 +28,9 @@ inline constexpr std::size_t kDefaultMaxFrameBytes =
 struct ChannelConfig {
     Pattern pattern = Pattern::Pair;
     Endpoint endpoint;
+    // More endpoints for the same socket (-a repeated): PUB reaches every one, PUSH deals
+    // frames among them, SUB hears every publisher.
+    std::vector<Endpoint> moreEndpoints;
     Millis timeout{15000};       // longest wait for the peer; 0 = forever
     bool bidirectional = false;  // NetGear_Async bidirectional mode (patterns 0, 1)
     std::size_t maxFrameBytes = kDefaultMaxFrameBytes;  // larger frames are refused

@@ -98,9 +98,10 @@ def check_one_sender_killed_others_complete(workdir):
         run = os.path.join(workdir, f"p{pattern}")
         os.makedirs(run)
         summary = os.path.join(run, "recv.json")
-        # No --senders: the stream ends when the last sender still streaming ends its own.
+        # The victim never ends its stream: --senders 3 waits for the others.
         recv, ep = ngtest.start_receiver(["--pattern", pattern, "-o", "cams/{name}/%04d.png",
-                                          "-o", "{name}.mkv", "--stats", "--summary", summary,
+                                          "-o", "{name}.mkv", "--stats", "--senders", "3",
+                                          "--summary", summary,
                                           "-t", "10"], run, cwd=run)
         victim = "west"
         senders = {}
@@ -163,7 +164,8 @@ def check_shared_output_refuses_second_sender(workdir):
     # refused for it, counted, and told once.
     summary = os.path.join(workdir, "recv.json")
     out = os.path.join(workdir, "one.mkv")
-    recv, ep = ngtest.start_receiver(["--pattern", "3", "-o", out, "--senders", "2",
+    # No --senders: the second ends while the first streams on, which ends the stream after.
+    recv, ep = ngtest.start_receiver(["--pattern", "3", "-o", out,
                                       "--summary", summary, "-t", "10"], workdir)
     first = ngtest.ngsend(["--pattern", "3", "--name", "a", "-s", "test", "--size", "64x48",
                            "--fps", FPS, "-n", "40", "--stats", *ep], workdir)
