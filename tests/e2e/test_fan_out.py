@@ -42,7 +42,8 @@ def check_stopped_subscriber_slows_no_other(workdir):
         if i == 0:
             # Stopped: it missed what came meanwhile, and it was counted.
             assert s["frames"] < sent["frames"] and s["dropped"] > 0, s
-            assert s["frames"] + s["dropped"] == sent["frames"], s
+            # All but a frame or two sent before its subscription arrived (slow joiner).
+            assert sent["frames"] - 3 <= s["frames"] + s["dropped"] <= sent["frames"], s
         else:
             assert s["frames"] >= sent["frames"] * 0.95, f"sub{i} missed frames: {s} of {sent}"
             assert s["fps"] > FPS * 0.9, f"sub{i} slowed down: {s}"
