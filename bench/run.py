@@ -361,6 +361,85 @@ def instructions_per_frame(args, workdir, size=(640, 480), pattern="pushpull"):
             "ngrecv": (totals["ngrecv"][1] - totals["ngrecv"][0]) / span}
 
 
+# ---- Fan-in row: N senders of JPEG 320x240 at 15 fps each, all on this machine, into one
+# ngrecv writing one mkv per sender. N grows until a run loses or refuses a frame.
+
+FAN_IN_SIZE = (320, 240)
+FAN_IN_FPS = 15
+FAN_IN_SECONDS = 10
+FAN_IN_STEPS = [8, 16, 24, 32, 40, 48, 64, 80, 96]
+
+
+def run_fan_in(args, n, seconds, workdir):
+    frames = FAN_IN_FPS * seconds
+    run_dir = Path(workdir) / f"fanin-{n}"
+    run_dir.mkdir()
+    summary = run_dir / "summary.json"
+    endpoint = endpoint_args("tcp", run_dir)
+    common = ["--pattern", "3", "-t", "30", "-q"] + endpoint
+    recv = Process([str(args.bin / "ngrecv"), "-o", str(run_dir / "{name}.mkv"), "--senders",
+                    str(n), "--summary", str(summary)] + common, run_dir, "recv")
+    time.sleep(0.2)
+    senders = [Process([str(args.bin / "ngsend"), "--name", f"cam{i:03d}", "-s", "test", "--size",
+                        f"{FAN_IN_SIZE[0]}x{FAN_IN_SIZE[1]}", "--fps", str(FAN_IN_FPS), "-n",
+                        str(frames), "--compression", "jpeg", "--jpeg-threads", "1"] + common,
+                       run_dir, f"send{i}") for i in range(n)]
+    row = {"senders": n, "frames_per_sender": frames, "ok": False}
+    try:
+        for s in senders:
+            s.finish(seconds * 6 + 60)
+        recv.finish(60)
+    except RuntimeError as e:
+        row["error"] = str(e).splitlines()[0]
+        return row
+    result = json.loads(summary.read_text())
+    per = result.get("senders", {})
+    short = {k: v["frames"] for k, v in per.items() if v["frames"] != frames}
+    row.update({
+        "frames": result["frames"], "dropped": result["dropped"], "errors": result["errors"],
+        "recv_cpu_us_per_frame": recv.cpu_seconds / max(result["frames"], 1) * 1e6,
+        "recv_cpu_share": recv.cpu_seconds / max(result["seconds"], 1e-9),
+        "recv_peak_rss_mb": recv.peak_rss_mb,
+        "send_cpu_us_per_frame": statistics.mean(s.cpu_seconds for s in senders) / frames * 1e6,
+        "latency_p99_ms": (result.get("latency_ms") or {}).get("p99"),
+    })
+    row["ok"] = (result["dropped"] == 0 and result["errors"] == 0 and len(per) == n
+                 and not short and result["frames"] == n * frames)
+    if short:
+        row["short_senders"] = len(short)
+    return row
+
+
+def fan_in(args, workdir):
+    steps, seconds = (([2], 2) if args.smoke else (FAN_IN_STEPS, FAN_IN_SECONDS))
+    rows = []
+    for n in steps:
+        rows.append(run_fan_in(args, n, seconds, workdir))
+        print(f"fan-in {n} senders: {rows[-1]}", file=sys.stderr)
+        if not rows[-1]["ok"]:
+            break
+    ok = [r for r in rows if r["ok"]]
+    return {"size": f"{FAN_IN_SIZE[0]}x{FAN_IN_SIZE[1]}", "fps": FAN_IN_FPS, "seconds": seconds,
+            "rows": rows, "largest_ok": ok[-1] if ok else None,
+            "first_failed": rows[-1] if rows and not rows[-1]["ok"] else None}
+
+
+def fan_in_line(f):
+    best, bad = f["largest_ok"], f["first_failed"]
+    if not best:
+        return f"Fan-in ({f['size']} JPEG at {f['fps']} fps per sender, one mkv each): no run was clean"
+    line = (f"Fan-in, {f['size']} JPEG at {f['fps']} fps per sender into one ngrecv writing one mkv "
+            f"each (PUSH/PULL, all on this machine): largest clean N {best['senders']}; ngrecv "
+            f"{best['recv_cpu_us_per_frame']:.0f} µs CPU per frame ({best['recv_cpu_share']:.2f} "
+            f"cores), peak RSS {best['recv_peak_rss_mb']:.0f} MB; each ngsend "
+            f"{best['send_cpu_us_per_frame']:.0f} µs per frame")
+    if bad:
+        why = bad.get("error") or (f"{bad.get('dropped')} dropped, {bad.get('errors')} errors, "
+                                   f"{bad.get('short_senders', 0)} senders short")
+        line += f"; at N {bad['senders']}: {why}"
+    return line
+
+
 def machine():
     model = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -401,6 +480,8 @@ def report(data):
         f"({start['ngrecv_shared_libraries']} libraries); videoio/highgui loaded: "
         f"ngsend {start['ngsend_loads_videoio_or_highgui']}, "
         f"ngrecv {start['ngrecv_loads_videoio_or_highgui']}",
+        "",
+        fan_in_line(data["fan_in"]),
     ])
 
 
@@ -438,6 +519,8 @@ def main():
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite docs/benchmarks.md")
     parser.add_argument("--callgrind", action="store_true",
                         help="only count instructions per frame of ngsend and ngrecv (valgrind)")
+    parser.add_argument("--fan-in", action="store_true",
+                        help="only the fan-in row: N JPEG senders into one ngrecv, N growing")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -454,6 +537,12 @@ def main():
     if args.smoke:
         args.sizes, args.repeat, args.frames = [(320, 240)], 1, 30
         args.no_docs = True
+    if args.fan_in:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            result = fan_in(args, workdir)
+        print(fan_in_line(result))
+        print(json.dumps(result, indent=2))
+        return
     if args.callgrind:
         # PUSH/PULL for the data path alone; REQ/REP adds an answer to every frame.
         for pattern in ("pushpull", "reqrep"):
@@ -466,7 +555,7 @@ def main():
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
                 "throughput": throughput(args, workdir), "jpeg": jpeg_rows(args, workdir),
                 "latency": latency(args, workdir),
-                "startup": startup(args, workdir)}
+                "startup": startup(args, workdir), "fan_in": fan_in(args, workdir)}
     print(report(data))
     json_path = args.json or args.bin.parent / "bench.json"
     json_path.write_text(json.dumps(data, indent=2) + "\n")

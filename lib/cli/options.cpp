@@ -5,6 +5,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 
@@ -146,15 +147,19 @@ CLI::Validator oneOf(const std::string& what,
 // Flags that CLI11 reads as text and that are converted after parsing.
 struct TextOptions {
     std::string maxFrameSize = kDefaultMaxFrameSize;
+    std::vector<std::string> addresses;  // -a, repeatable
 };
 
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
                       bool isReceiver) {
-    app.add_option("-a,--address", o.address,
+    app.add_option("-a,--address", text.addresses,
                    isReceiver ? std::string("Interface or host to bind (* = all), or an ipc "
-                                            "path [default: ") + transport::kAnyInterface + "]"
+                                            "path [default: ") + transport::kAnyInterface +
+                                    "]; repeat it (HOST or HOST:PORT) to connect to several"
                               : std::string("Host to connect to, or an ipc path [default: ") +
-                                    transport::kDefaultPeerHost + "]");
+                                    transport::kDefaultPeerHost +
+                                    "]; repeat it (HOST or HOST:PORT) to reach several")
+        ->allow_extra_args(false);
     app.add_option("-p,--port", o.port, "TCP port (ignored for ipc)")
         ->check(CLI::Range(0, kMaxPort))
         ->capture_default_str();
@@ -379,6 +384,50 @@ void validateSourceSettings(const CLI::App& app, const source::SourceOptions& o,
 }
 
 // ---- end of ngsend's source settings ------------------------------------------------------
+// ---- Many senders into one receiver (fan-in) ----
+
+// Longest --name: it travels in every header (ng_name) and becomes part of file names.
+constexpr std::size_t kMaxSenderName = 64;
+
+std::string hostName() {
+    char buffer[256] = {};
+    if (gethostname(buffer, sizeof buffer - 1) != 0 || buffer[0] == '\0') return "ngsend";
+    return buffer;
+}
+
+// -a given more than once: the first is --address, the others more endpoints of that socket.
+void splitAddresses(TextOptions& text, CommonOptions& o) {
+    if (text.addresses.empty()) return;
+    o.address = text.addresses.front();
+    o.moreAddresses.assign(text.addresses.begin() + 1, text.addresses.end());
+}
+
+void checkMoreAddresses(const CommonOptions& o) {
+    if (o.moreAddresses.empty() || o.pattern != transport::Pattern::Pair) return;
+    throw UsageError("--address: given more than once, but PAIR (--pattern 0) has one peer; "
+                     "use --pattern 2 (every peer gets every frame) or 3 (frames dealt in turn)");
+}
+
+void addSenderNameOption(CLI::App& app, SendOptions& out) {
+    app.add_option("--name", out.name,
+                   "How receivers of many senders call this one: its summary entry and the "
+                   "{name} in their -o [default: the host name]");
+}
+
+void checkSenderName(SendOptions& out) {
+    if (out.name.empty()) out.name = hostName();
+    if (out.name.size() > kMaxSenderName) {
+        throw UsageError("--name: '" + out.name + "' is longer than " +
+                         std::to_string(kMaxSenderName) + " bytes; give a shorter name");
+    }
+}
+
+void addSendersOption(CLI::App& app, RecvOptions& out) {
+    app.add_option("--senders", out.senders,
+                   "End the stream once N senders have ended theirs [default: when a sender "
+                   "ends and no other is streaming]")
+        ->check(CLI::Range(1, 1 << 20));
+}
 
 }  // namespace
 
@@ -446,10 +495,14 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                                     "picam: rotate by 0 or 180 degrees")
                          ->check(CLI::IsMember({0, 180}))
                          ->capture_default_str();
+    addSenderNameOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
+        splitAddresses(text, out.common);
+        checkMoreAddresses(out.common);
         validateCommon(out.common);
         validateSourceSettings(app, out.source, sourceFlags, sizeOption->count() > 0);
+        checkSenderName(out);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
         if (hflip->count() + vflip->count() + rotation->count() > 0 &&
             out.source.spec.rfind("picam", 0) != 0) {
@@ -522,8 +575,11 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
                std::to_string(out.replySource.height) + "]")
         ->check(sizeValidator())
         ->needs(app.get_option("--reply-source"));
+    addSendersOption(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
+        splitAddresses(text, out.common);
+        checkMoreAddresses(out.common);
         validateCommon(out.common);
         if ((reply->count() > 0 || out.replyStdin) && !out.common.bidirectional) {
             throw UsageError("--reply/--reply-stdin: replies need --bidirectional");

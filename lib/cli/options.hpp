@@ -16,6 +16,8 @@ namespace ng::cli {
 // Flags both tools share (docs/cli.md, "Shared by both tools").
 struct CommonOptions {
     std::string address;  // "" = the tool's default (sender localhost, receiver *)
+    // -a given more than once: the others, each "HOST" or "HOST:PORT" (fan-out, docs/cli.md)
+    std::vector<std::string> moreAddresses;
     int port = 5555;
     transport::Protocol protocol = transport::Protocol::Tcp;
     transport::Pattern pattern = transport::Pattern::Pair;
@@ -48,6 +50,7 @@ struct SendOptions {
     // --reply-output: where frames the receiver sends back go (bidirectional mode), as
     // ngrecv's -o spells outputs; empty = counted only.
     std::vector<std::string> replyOutputs;
+    std::string name;                // --name: how receivers call this sender; the host name
 };
 
 struct RecvOptions {
@@ -64,6 +67,7 @@ struct RecvOptions {
         none.spec.clear();
         return none;
     }();
+    int senders = 0;       // --senders: terminates that end the stream; 0 = see docs/cli.md
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

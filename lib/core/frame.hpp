@@ -55,6 +55,8 @@ struct Frame {
     std::int64_t captureTimeUs = 0;   // wall clock (µs since the Unix epoch) at capture
     std::string data;                 // NetGear_Async header "data" as text ("" when none)
     double nominalFps = 0;            // the sender's pace, stream-wide; 0 = unpaced or unknown
+    // ngrecv: which of its senders the frame came from (an index it assigns, from 0).
+    std::uint32_t sender = 0;
 
     std::size_t bytes() const { return shape.bytes(); }
     // The bytes at `pixels`: what travels on the wire.

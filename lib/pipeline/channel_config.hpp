@@ -10,5 +10,7 @@ namespace ng::pipeline {
 // bidirectional mode and the largest frame accepted (--max-frame-size; for the sender,
 // frames a receiver answers back).
 transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool isReceiver);
+// ngsend's: the shared settings and its --name.
+transport::ChannelConfig channelConfigFor(const cli::SendOptions& options);
 
 }  // namespace ng::pipeline

@@ -7,15 +7,17 @@ namespace ng::pipeline {
 
 void FrameAccounting::onFrame(const Frame& frame, std::int64_t receivedUs) {
     stats_.addFrame(frame.payloadBytes());
+    if (own_) own_->addFrame(frame.payloadBytes());
     // Only ngsend stamps frames; the capture time is never 0 when it did.
     if (frame.captureTimeUs == 0) return;
     stats_.addLatency(receivedUs - frame.captureTimeUs);
+    if (own_) own_->addLatency(receivedUs - frame.captureTimeUs);
     advanceTo(frame.seq);
 }
 
 void FrameAccounting::onRefused(const Frame& frame) {
     ++refused_;
-    stats_.addDropped(1);
+    addDropped(1);
     if (frame.captureTimeUs != 0) advanceTo(frame.seq);
 }
 
@@ -25,17 +27,22 @@ void FrameAccounting::onStreamEnd(std::optional<std::uint64_t> lastSeq) {
     const std::uint64_t next = haveSeq_ ? expectedSeq_ : 0;
     if (*lastSeq < next) return;  // a restarted sender's frames were counted as they came
     const std::uint64_t tail = *lastSeq - next + 1;
-    stats_.addDropped(tail);
+    addDropped(tail);
     lostInTransit_ += tail;
     haveSeq_ = true;
     expectedSeq_ = *lastSeq + 1;
+}
+
+void FrameAccounting::addDropped(std::uint64_t count) {
+    stats_.addDropped(count);
+    if (own_) own_->addDropped(count);
 }
 
 void FrameAccounting::advanceTo(std::uint64_t seq) {
     // A sequence number ahead of the expected one means the frames between were lost;
     // one behind means the sender restarted, so counting starts afresh.
     if (haveSeq_ && seq > expectedSeq_) {
-        stats_.addDropped(seq - expectedSeq_);
+        addDropped(seq - expectedSeq_);
         lostInTransit_ += seq - expectedSeq_;
     } else if (haveSeq_ && seq < expectedSeq_) {
         spdlog::info("the sender restarted (its frame numbers began again at {})", seq);

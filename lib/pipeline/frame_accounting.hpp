@@ -10,9 +10,12 @@
 namespace ng::pipeline {
 
 // Frames from a vidgear sender carry no sequence or capture time and are only counted.
+// One per sender: sequence numbers are each sender's own. Every count goes to `stats` (the
+// stream's totals) and, when given, to `own` (this sender's).
 class FrameAccounting {
 public:
-    explicit FrameAccounting(StreamStats& stats) : stats_(stats) {}
+    explicit FrameAccounting(StreamStats& stats, StreamStats* own = nullptr)
+        : stats_(stats), own_(own) {}
 
     // Records one received frame; `receivedUs` is the wall clock at arrival.
     void onFrame(const Frame& frame, std::int64_t receivedUs);
@@ -32,7 +35,10 @@ private:
     // Moves past frame `seq`, counting the frames missing before it.
     void advanceTo(std::uint64_t seq);
 
+    void addDropped(std::uint64_t count);
+
     StreamStats& stats_;
+    StreamStats* own_;
     std::uint64_t lostInTransit_ = 0;
     std::uint64_t refused_ = 0;
     bool haveSeq_ = false;

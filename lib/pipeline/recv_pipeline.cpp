@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 
 #include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
@@ -20,6 +21,7 @@
 #include "pipeline/limited_warning.hpp"
 #include "pipeline/reply_source.hpp"
 #include "pipeline/run.hpp"
+#include "pipeline/sender_registry.hpp"
 #include "pipeline/sink_stage.hpp"
 #include "transport/channel.hpp"
 
@@ -69,13 +71,83 @@ struct ReceiveResult {
     std::string firstRefusal;         // why the first of those frames was refused
 };
 
+// The senders seen so far, told to the sinks (outputs per sender) and, with --stats and
+// more than one sender, given a status line each.
+class SenderWatch {
+public:
+    SenderWatch(SenderRegistry& registry, SinkStage& sinks, bool stats)
+        : registry_(registry), sinks_(sinks), stats_(stats) {}
+
+    void announceNew() {
+        const auto& senders = registry_.senders();
+        for (; announced_ < senders.size(); ++announced_) {
+            const Sender& sender = *senders[announced_];
+            sinks_.addSender(sender.index, sender.name, sender.peer);
+        }
+        // One sender's line would repeat the stream's own.
+        if (!stats_ || senders.size() < 2) return;
+        for (; reporters_.size() < senders.size();) {
+            const Sender& sender = *senders[reporters_.size()];
+            reporters_.push_back(
+                std::make_unique<StatsReporter>(sender.stats, "ngrecv " + sender.name));
+        }
+    }
+
+private:
+    SenderRegistry& registry_;
+    SinkStage& sinks_;
+    const bool stats_;
+    std::size_t announced_ = 0;
+    std::vector<std::unique_ptr<StatsReporter>> reporters_;
+};
+
+// Whether the end-of-stream message of `sender` ends the whole stream: with --senders N
+// once N senders ended theirs; otherwise when no other sender is streaming.
+bool streamEnds(const cli::RecvOptions& options, const SenderRegistry& registry,
+                const Sender& sender) {
+    const std::size_t ended = registry.terminatedCount();
+    const bool many = registry.senders().size() > 1 || options.senders > 1;
+    if (options.senders > 0) {
+        if (ended >= static_cast<std::size_t>(options.senders)) {
+            spdlog::info("{} of --senders {} ended their streams", ended, options.senders);
+            return true;
+        }
+        spdlog::info("sender '{}' ended its stream; waiting for {} more (--senders {})",
+                     sender.name, static_cast<std::size_t>(options.senders) - ended,
+                     options.senders);
+        return false;
+    }
+    if (registry.othersStreaming(sender)) {
+        spdlog::info("sender '{}' ended its stream; the others go on", sender.name);
+        return false;
+    }
+    if (many) {
+        spdlog::info("sender '{}' ended its stream, and no other is streaming", sender.name);
+    } else {
+        spdlog::info("the sender ended the stream");
+    }
+    return true;
+}
+
+// A sender ended its stream while others went on, and those have since gone quiet without
+// ending theirs (killed, or cut off): nothing is left to wait for. Not with --senders N,
+// which waits for N ends.
+bool streamEndedQuietly(const cli::RecvOptions& options, const SenderRegistry& registry) {
+    if (options.senders > 0 || registry.terminatedCount() == 0 || registry.anyStreaming()) {
+        return false;
+    }
+    spdlog::info("the senders still known stopped sending without ending their streams");
+    return true;
+}
+
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
                             SinkStage& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
-                            bool dataToStderr, const std::atomic<bool>& stopSignal) {
+                            SenderRegistry& registry, bool dataToStderr,
+                            const std::atomic<bool>& stopSignal) {
     ReceiveResult result;
-    FrameAccounting accounting(stats);
+    SenderWatch watch(registry, sinks, options.common.stats);
     LatestDrops drops(queue, stats, options.common.latest);
     // Over the limit, invalid messages are told in one line when the next second's first one
     // comes, or at the end.
@@ -91,11 +163,14 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
     auto lastActivity = SteadyClock::now();
     long long frames = 0;
-    bool first = true;
     try {
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
             std::optional<transport::Received> received = receiver.receive(kPollInterval);
             if (!received) {
+                if (streamEndedQuietly(options, registry)) {
+                    result.terminated = true;
+                    break;
+                }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
                     throw TimeoutError(fmt::format(
                         "no message from a sender on {} within {:g} s (is ngsend running and "
@@ -107,10 +182,21 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             }
             lastActivity = SteadyClock::now();
             if (received->kind == transport::Received::Kind::Terminate) {
-                spdlog::info("the sender ended the stream");
-                accounting.onStreamEnd(received->lastSeq);
-                result.terminated = true;
-                break;
+                Sender& sender = registry.identify(*received, received->connectedPeers);
+                watch.announceNew();
+                sender.lastMessage = SteadyClock::now();
+                // PUB/SUB publishes the end-of-stream message more than once.
+                if (sender.terminated) continue;
+                sender.accounting.onStreamEnd(received->lastSeq);
+                sender.terminated = true;
+                // With --latest the sign could take the place of a frame in the queue: the
+                // sender's outputs are finalised at the end instead.
+                if (!options.common.latest) sinks.senderEnded(sender.index);
+                if (streamEnds(options, registry, sender)) {
+                    result.terminated = true;
+                    break;
+                }
+                continue;
             }
             if (received->kind == transport::Received::Kind::Invalid) {
                 stats.addError();
@@ -118,8 +204,12 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 continue;
             }
             if (received->kind == transport::Received::Kind::TooLarge) {
+                Sender& sender = registry.identify(*received, received->connectedPeers);
+                watch.announceNew();
+                sender.lastMessage = SteadyClock::now();
                 stats.addError();
-                accounting.onRefused(received->frame);
+                sender.stats.addError();
+                sender.accounting.onRefused(received->frame);
                 if (result.firstRefusal.empty()) result.firstRefusal = received->error;
                 tooLargeLog.warn(received->error);
                 continue;
@@ -132,16 +222,18 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 continue;
             }
             Frame& frame = received->frame;
-            accounting.onFrame(frame, wallClockMicros());
+            Sender& sender = registry.identify(*received, received->connectedPeers);
+            watch.announceNew();
+            sender.lastMessage = SteadyClock::now();
+            sender.accounting.onFrame(frame, wallClockMicros());
+            sender.shape = frame.shape;
+            sender.nominalFps = frame.nominalFps;
+            frame.sender = sender.index;
             result.lastShape = frame.shape;
             if (!frame.data.empty()) {
                 std::FILE* out = dataToStderr ? stderr : stdout;
                 std::fprintf(out, "%s\n", cli::oneLine(frame.data).c_str());
                 std::fflush(out);
-            }
-            if (first) {
-                sinks.setPeer(received->peer);
-                first = false;
             }
             if (!sinks.deliver(std::move(frame))) break;  // a sink failed
             drops.update();
@@ -153,9 +245,11 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     } catch (...) {
         result.failure = std::current_exception();
     }
-    result.lostInTransit = accounting.lostInTransit();
+    for (const auto& sender : registry.senders()) {
+        result.lostInTransit += sender->accounting.lostInTransit();
+        result.refused += sender->accounting.refused();
+    }
     result.droppedLatest = drops.counted();
-    result.refused = accounting.refused();
     return result;
 }
 
@@ -165,13 +259,33 @@ std::string outputsJson(const std::vector<OutputReport>& reports) {
     for (std::size_t i = 0; i < reports.size(); ++i) {
         const OutputReport& r = reports[i];
         json += fmt::format(
-            "{}{{\"spec\": {}, \"kind\": {}, \"written\": {}, \"refused\": {}, "
-            "\"dropped_for_rate\": {}, \"repeated_for_rate\": {}, \"failed\": {}, "
-            "\"error\": {}}}",
-            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), r.written, r.refused,
-            r.droppedForRate, r.repeatedForRate, r.failed ? "true" : "false", jsonString(r.error));
+            "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
+            "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
+            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}}}",
+            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
+            r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
+            r.failed ? "true" : "false", jsonString(r.error));
     }
     return json + "]";
+}
+
+// Reports in -o order, each sender's outputs in the place of the -o value they came from
+// (in the order the senders appeared).
+std::vector<OutputReport> inOutputOrder(std::vector<OutputReport> reports,
+                                        const std::vector<std::string>& specs) {
+    auto position = [&](const OutputReport& r) {
+        for (std::size_t i = 0; i < specs.size(); ++i) {
+            const bool mine = r.sender.empty() ? specs[i] == r.spec
+                                               : sink::isPerSender(specs[i]) &&
+                                                     sink::expandName(specs[i], r.sender) == r.spec;
+            if (mine) return i;
+        }
+        return specs.size();
+    };
+    std::stable_sort(reports.begin(), reports.end(), [&](const auto& a, const auto& b) {
+        return position(a) < position(b);
+    });
+    return reports;
 }
 
 // Fails at start-up, not after the stream, when the summary could not be written: creates
@@ -213,7 +327,33 @@ std::string describeFailedOutputs(const std::vector<OutputReport>& reports) {
     return fmt::format("{} of {} outputs failed: {}", count, reports.size(), failed);
 }
 
+std::string latencyJson(const LatencySummary& latency) {
+    return fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}", jsonNumber(latency.p50Ms),
+                       jsonNumber(latency.p99Ms), jsonNumber(latency.maxMs));
+}
+
+// {"NAME": {...}, ...}: each sender's own counts, keyed by the name it is known by.
+std::string sendersJson(const SenderRegistry& registry) {
+    std::string json = "{";
+    for (const auto& sender : registry.senders()) {
+        const StatsSnapshot s = sender->stats.snapshot();
+        const LatencySummary latency = sender->stats.latency();
+        json += fmt::format(
+            "{}{}: {{\"frames\": {}, \"bytes\": {}, \"dropped\": {}, \"errors\": {}, "
+            "\"fps\": {}, \"seconds\": {}, \"terminated\": {}, \"peer\": {}, "
+            "\"width\": {}, \"height\": {}, \"channels\": {}, "
+            "\"dropped_in_transit\": {}, \"latency_ms\": {}}}",
+            sender->index ? ", " : "", jsonString(sender->name), s.frames, s.bytes, s.dropped,
+            s.errors, jsonNumber(s.fps()), jsonNumber(s.seconds),
+            sender->terminated ? "true" : "false", jsonString(sender->peer), sender->shape.width,
+            sender->shape.height, sender->shape.channels, sender->accounting.lostInTransit(),
+            latency.count > 0 ? latencyJson(latency) : "null");
+    }
+    return json + "}";
+}
+
 void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
+                          const SenderRegistry& registry,
                           const transport::FrameReceiver& receiver, const ReceiveResult& result,
                           const std::vector<OutputReport>& outputs, std::uint64_t framesWritten,
                           const ReplySource& replies) {
@@ -230,14 +370,10 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
                          {"dropped_in_transit", std::to_string(result.lostInTransit)},
                          {"dropped_latest", std::to_string(result.droppedLatest)},
                          {"dropped_refused", std::to_string(result.refused)},
-                         {"cut_off", std::to_string(result.cutOff)}};
+                         {"cut_off", std::to_string(result.cutOff)},
+                         {"senders", sendersJson(registry)}};
     const LatencySummary latency = stats.latency();
-    if (latency.count > 0) {
-        extras.emplace_back(
-            "latency_ms",
-            fmt::format("{{\"p50\": {}, \"p99\": {}, \"max\": {}}}", jsonNumber(latency.p50Ms),
-                        jsonNumber(latency.p99Ms), jsonNumber(latency.maxMs)));
-    }
+    if (latency.count > 0) extras.emplace_back("latency_ms", latencyJson(latency));
     // The answers that sent a frame back (--reply-source).
     if (!options.replySource.spec.empty()) {
         extras.emplace_back("frames_back", std::to_string(replies.framesSent()));
@@ -248,7 +384,10 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
 int runReceiverBody(const cli::RecvOptions& options) {
     const std::atomic<bool>& stopSignal = installStopSignals();
     checkSummaryWritable(options.common.summaryPath);
-    std::vector<sink::Output> outputs = sink::makeOutputs(chooseOutputs(options));
+    const std::vector<std::string> specs = chooseOutputs(options);
+    std::vector<sink::Output> outputs = sink::makeOutputs(specs);
+    std::vector<std::string> perSender;
+    std::copy_if(specs.begin(), specs.end(), std::back_inserter(perSender), sink::isPerSender);
     const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
                                           [](const auto& o) { return o.sink->usesStdout(); });
 
@@ -261,6 +400,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
                  options.common.bidirectional ? ", bidirectional" : "");
 
     StreamStats stats;
+    SenderRegistry registry(stats);
     BoundedQueue<Frame> queue = makeFrameQueue(kSinkQueueDepth, options.common.latest);
     ReceiveResult result;
     std::vector<OutputReport> reports;
@@ -268,17 +408,20 @@ int runReceiverBody(const cli::RecvOptions& options) {
     {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
-        SinkStage sinks(std::move(outputs), queue, options.outputFps, stats, stopSignal);
-        result = receiveFrames(options, receiver, sinks, queue, stats, dataToStderr, stopSignal);
+        SinkStage sinks(std::move(outputs), std::move(perSender), queue, options.outputFps, stats,
+                        stopSignal);
+        result = receiveFrames(options, receiver, sinks, queue, stats, registry, dataToStderr,
+                               stopSignal);
         sinks.join();  // every queued frame is written and every output finalised
-        reports = sinks.reports();
+        reports = inOutputOrder(sinks.reports(), specs);
         framesWritten = sinks.framesWritten();
     }
 
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, receiver, result, reports, framesWritten, *replies);
+    writeReceiverSummary(options, stats, registry, receiver, result, reports, framesWritten,
+                         *replies);
     const std::string failedOutputs = describeFailedOutputs(reports);
     if (result.failure) {
         // The stream's own failure decides the exit code; failed outputs are still told.

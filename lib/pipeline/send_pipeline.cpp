@@ -139,8 +139,7 @@ int runSenderBody(const cli::SendOptions& options) {
     FramesBack back(options.replyOutputs, fps, options.common.latest, stopSignal);
     std::FILE* replyOut = back.usesStdout() ? stderr : stdout;
 
-    transport::FrameSender sender(channelConfigFor(options.common, /*isReceiver=*/false),
-                                  stopSignal);
+    transport::FrameSender sender(channelConfigFor(options), stopSignal);
     const unsigned encodeWorkers = encodeWorkerCount(options.jpegThreads);
     back.setPeer(sender.endpoint());
     spdlog::info("streaming {} to {} ({}, {}{})", source->describe(), sender.endpoint(),

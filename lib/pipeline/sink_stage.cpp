@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <system_error>
 
 namespace ng::pipeline {
@@ -31,14 +32,18 @@ bool anyNeedsPixels(const std::vector<sink::Output>& outputs) {
 }
 }  // namespace
 
-SinkStage::SinkStage(std::vector<sink::Output> outputs, BoundedQueue<Frame>& queue,
-                     double outputFps, StreamStats& stats, const std::atomic<bool>& stopSignal)
-    : queue_(queue),
+SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
+                     BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
+                     const std::atomic<bool>& stopSignal)
+    : perSender_(std::move(perSender)),
+      queue_(queue),
       outputFps_(outputFps),
       stats_(stats),
       stopSignal_(stopSignal),
-      writeInline_(allWriteInstantly(outputs)),
-      needsPixels_(anyNeedsPixels(outputs)),
+      // Per-sender outputs are files and windows: none writes instantly, and most need
+      // pixels (what each takes is known only once it is made).
+      writeInline_(perSender_.empty() && allWriteInstantly(outputs)),
+      needsPixels_(!perSender_.empty() || anyNeedsPixels(outputs)),
       decodeFailures_("skipped a frame that does not decode", kDecodeFailuresLogged,
                       std::chrono::seconds(0), tellDecodeFailures) {
     for (sink::Output& output : outputs) {
@@ -79,19 +84,42 @@ void SinkStage::join() {
 void SinkStage::tellWhileFinishing(std::mutex& mutex, std::condition_variable& finished,
                                    bool& done) {
     std::unique_lock<std::mutex> lock(mutex);
-    std::size_t told = slots_.size();
+    std::size_t told = SIZE_MAX;
     while (!finished.wait_for(lock, kFinishingNoticeDelay, [&] { return done; })) {
         if (!stopSignal_) continue;
         const std::size_t index = current_;
-        if (index == told || index >= slots_.size()) continue;
+        std::string spec;
+        {
+            std::lock_guard<std::mutex> slotsLock(slotsMutex_);
+            if (index == told || index >= slots_.size()) continue;
+            spec = slots_[index].report.spec;
+        }
         told = index;
-        spdlog::warn("finishing {}… press Ctrl-C again to abort", slots_[index].output.spec);
+        spdlog::warn("finishing {}… press Ctrl-C again to abort", spec);
     }
 }
 
-void SinkStage::setPeer(const std::string& peer) {
-    std::lock_guard<std::mutex> lock(peerMutex_);
-    peer_ = peer;
+void SinkStage::addSender(std::uint32_t index, const std::string& name, const std::string& peer) {
+    std::lock_guard<std::mutex> lock(sendersMutex_);
+    if (senders_.size() <= index) senders_.resize(index + 1);
+    senders_[index] = {name, peer};
+}
+
+SinkStage::SenderInfo SinkStage::senderInfo(std::uint32_t index) {
+    std::lock_guard<std::mutex> lock(sendersMutex_);
+    return index < senders_.size() ? senders_[index] : SenderInfo{};
+}
+
+void SinkStage::senderEnded(std::uint32_t index) {
+    if (writeInline_) {
+        closeSender(index);
+        return;
+    }
+    if (perSender_.empty()) return;  // only per-sender outputs close early
+    // A frame without pixels is the sign, queued behind that sender's last frames.
+    Frame marker;
+    marker.sender = index;
+    queue_.push(std::move(marker));
 }
 
 bool SinkStage::deliver(Frame frame) {
@@ -114,32 +142,96 @@ void SinkStage::writeGuarded(const Frame& frame) noexcept {
 }
 
 std::vector<OutputReport> SinkStage::reports() const {
+    std::lock_guard<std::mutex> lock(slotsMutex_);
     std::vector<OutputReport> reports;
     for (const Slot& slot : slots_) reports.push_back(slot.report);
     return reports;
 }
 
-void SinkStage::openAll(const Frame& first) {
+sink::StreamInfo SinkStage::streamInfo(const Frame& first, const SenderInfo& sender) const {
     sink::StreamInfo info;
     info.shape = first.shape;
     // --output-fps wins; else the sender's pace, kept in real time; else one frame per slot.
     info.realTime = outputFps_ <= 0 && first.nominalFps > 0 && first.captureTimeUs != 0;
     if (outputFps_ > 0) info.fps = outputFps_;
     if (info.realTime) info.fps = first.nominalFps;
-    {
-        std::lock_guard<std::mutex> lock(peerMutex_);
-        info.peer = peer_;
+    info.peer = sender.peer;
+    return info;
+}
+
+void SinkStage::openSlot(std::size_t index, const sink::StreamInfo& info) {
+    Slot& slot = slots_[index];
+    current_ = index;
+    try {
+        slot.output.sink->open(info);
+        spdlog::info("writing {}x{} frames to {}", info.shape.width, info.shape.height,
+                     slot.output.sink->describe());
+    } catch (const std::exception& e) {
+        failOutput(slot, e.what());
     }
+}
+
+// The outputs shared by all senders belong to the sender of the first frame.
+void SinkStage::openShared(const Frame& first) {
+    const sink::StreamInfo info = streamInfo(first, senderInfo(first.sender));
     for (std::size_t i = 0; i < slots_.size(); ++i) {
-        Slot& slot = slots_[i];
-        current_ = i;
+        if (slots_[i].perSender) continue;
+        slots_[i].sender = first.sender;
+        openSlot(i, info);
+    }
+}
+
+// A window is titled with the sender's name; files are named after it.
+void SinkStage::openForSender(const Frame& first) {
+    const SenderInfo sender = senderInfo(first.sender);
+    SenderOutputs& outputs = senderOutputs_[first.sender];
+    sink::StreamInfo info = streamInfo(first, sender);
+    info.peer = sender.peer.empty() || sender.peer == sender.name
+                    ? sender.name
+                    : sender.name + " (" + sender.peer + ")";
+    for (const std::string& spec : perSender_) {
+        Slot slot;
+        slot.perSender = true;
+        slot.sender = first.sender;
+        slot.report.spec = sink::expandName(spec, sender.name);
+        slot.report.sender = sender.name;
+        slot.report.kind = sink::outputKind(slot.report.spec);
+        std::string error;
         try {
-            slot.output.sink->open(info);
-            spdlog::info("writing {}x{} frames to {}", info.shape.width, info.shape.height,
-                         slot.output.sink->describe());
+            slot.output = sink::makeOutput(slot.report.spec);
         } catch (const std::exception& e) {
-            failOutput(slot, e.what());
+            error = e.what();
         }
+        {
+            std::lock_guard<std::mutex> lock(slotsMutex_);
+            slots_.push_back(std::move(slot));
+        }
+        const std::size_t index = slots_.size() - 1;
+        outputs.slots.push_back(index);
+        if (error.empty()) {
+            openSlot(index, info);
+        } else {
+            failOutput(slots_[index], error);
+        }
+    }
+}
+
+void SinkStage::refuseOtherSender(Slot& slot, std::uint32_t sender) {
+    ++slot.report.otherSenders;
+    if (slot.toldOthers) return;
+    slot.toldOthers = true;
+    spdlog::warn(
+        "output {} takes the frames of sender '{}' only: those of '{}' (and any other sender) "
+        "are refused for it and counted, so that two streams do not mix in one output; put "
+        "{{name}} in it for an output per sender (e.g. -o {{name}}.mkv)",
+        slot.report.spec, senderInfo(slot.sender).name, senderInfo(sender).name);
+}
+
+void SinkStage::closeSender(std::uint32_t index) noexcept {
+    if (index >= senderOutputs_.size()) return;
+    for (const std::size_t slot : senderOutputs_[index].slots) {
+        slots_[slot].done = true;
+        closeOutput(slot);
     }
 }
 
@@ -155,26 +247,40 @@ std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
 }
 
 void SinkStage::write(const Frame& frame) {
+    if (frame.empty()) {
+        closeSender(frame.sender);  // senderEnded()'s sign
+        return;
+    }
     std::optional<Frame> decoded;
     if (frame.codec != Codec::Raw && needsPixels_) {
         decoded = decodeForSinks(frame);
         if (!decoded) return;
     }
     const Frame& pixels = decoded ? *decoded : frame;
-    if (!opened_) {
-        openAll(pixels);
-        opened_ = true;
-    } else if (frame.shape != lastShape_) {
+    if (!sharedOpened_) {
+        openShared(pixels);
+        sharedOpened_ = true;
+    }
+    if (senderOutputs_.size() <= frame.sender) senderOutputs_.resize(frame.sender + 1);
+    SenderOutputs& sender = senderOutputs_[frame.sender];
+    if (!sender.opened) {
+        openForSender(pixels);
+        sender.opened = true;
+    } else if (frame.shape != sender.lastShape) {
         // Typically a sender restarted with another --size.
         spdlog::info(
             "frames changed from {}x{}x{} to {}x{}x{}; video, y4m and raw outputs "
             "scale them to the first size",
-            lastShape_.width, lastShape_.height, lastShape_.channels, frame.shape.width,
-            frame.shape.height, frame.shape.channels);
+            sender.lastShape.width, sender.lastShape.height, sender.lastShape.channels,
+            frame.shape.width, frame.shape.height, frame.shape.channels);
     }
-    lastShape_ = frame.shape;
+    sender.lastShape = frame.shape;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
+        if (slot.sender != frame.sender) {
+            if (!slot.perSender) refuseOtherSender(slot, frame.sender);
+            continue;
+        }
         if (slot.done) {
             ++slot.report.refused;
             continue;
@@ -218,6 +324,7 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
     if (slot.closed) return;
     slot.closed = true;
     current_ = index;
+    if (!slot.output.sink) return;  // it could not be made
     slot.report.droppedForRate = slot.output.sink->framesDroppedForRate();
     slot.report.repeatedForRate = slot.output.sink->framesRepeatedForRate();
     try {

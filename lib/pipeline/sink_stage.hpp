@@ -23,20 +23,30 @@ namespace ng::pipeline {
 // How one output fared, for the summary and the exit code. For every output, written +
 // refused is the number of frames that reached the outputs (framesWritten()).
 struct OutputReport {
-    std::string spec;  // the -o value
+    std::string spec;    // the -o value; for a per-sender output, with {name} filled in
+    std::string sender;  // a per-sender output's sender; "" for an output shared by all
     std::string kind;  // window, video, images, y4m, raw, null
     std::uint64_t written = 0;
     std::uint64_t refused = 0;  // not taken: it had failed, or the window had been closed
     // Of `written`, left out to hold a constant rate; and extra copies written (avi, y4m).
     std::uint64_t droppedForRate = 0;
     std::uint64_t repeatedForRate = 0;
+    // An output without {name} takes the frames of the first sender only: those of others
+    // are refused for it, and counted here (not in `refused`).
+    std::uint64_t otherSenders = 0;
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
 };
 
 // Opens the outputs with the first frame, writes every frame to each of them in turn (one
 // stream feeds display and recording alike), and closes them all at the end, whatever the
-// reason: outputs are finalised after a signal or an error too. GUI sinks need all their
+// reason: outputs are finalised after a signal or an error too.
+//
+// With many senders (Frame::sender), a per-sender -o value (sink::isPerSender(): {name}, or
+// window) opens one output for each sender with its first frame, and finalises it when that
+// sender ends (senderEnded()) while the others go on. An output shared by all takes the frames
+// of the sender that came first; those of any other are refused for it and counted, with one
+// warning naming {name}, so that two streams never interleave into one file. GUI sinks need all their
 // calls on one thread, which is why opening happens here and not in the caller.
 //
 // An output whose open(), write() or close() throws has failed: the reason is logged and
@@ -55,14 +65,20 @@ class SinkStage {
 public:
     // `stopSignal` (Ctrl-C) is only watched while join() finishes the outputs, to tell
     // the user that finishing goes on and how to abort it.
-    SinkStage(std::vector<sink::Output> outputs, BoundedQueue<Frame>& queue, double outputFps,
-              StreamStats& stats, const std::atomic<bool>& stopSignal);
+    // `perSender`: the -o values that open an output per sender.
+    SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
+              BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
+              const std::atomic<bool>& stopSignal);
     ~SinkStage();
     SinkStage(const SinkStage&) = delete;
     SinkStage& operator=(const SinkStage&) = delete;
 
-    // The sender's address, shown by the window; call before delivering the first frame.
-    void setPeer(const std::string& peer);
+    // Sender `index` is called `name` and is at `peer` ("" when unknown): what its outputs
+    // are named and titled after. Call before delivering its first frame.
+    void addSender(std::uint32_t index, const std::string& name, const std::string& peer);
+    // Sender `index` ended its stream: its outputs are finalised once its frames queued
+    // before now are written.
+    void senderEnded(std::uint32_t index);
     // Hands one frame to the sinks (queued, or written at once). False when every output
     // failed or the queue was closed: the caller stops delivering.
     bool deliver(Frame frame);
@@ -84,19 +100,41 @@ private:
         OutputReport report;
         bool done = false;  // failed or ended: takes no more frames
         bool closed = false;
+        bool perSender = false;
+        std::uint32_t sender = 0;  // per-sender: its sender; shared: the one it takes
+        bool toldOthers = false;   // the warning about another sender's frames was given
+    };
+    // What the writing thread knows of one sender.
+    struct SenderOutputs {
+        bool opened = false;
+        FrameShape lastShape;
+        std::vector<std::size_t> slots;  // its per-sender outputs
+    };
+    struct SenderInfo {
+        std::string name;
+        std::string peer;
     };
 
     void run();
     void writeGuarded(const Frame& frame) noexcept;
     void write(const Frame& frame);
     std::optional<Frame> decodeForSinks(const Frame& frame);
-    void openAll(const Frame& first);
+    void openShared(const Frame& first);
+    void openForSender(const Frame& first);
+    void openSlot(std::size_t index, const sink::StreamInfo& info);
+    sink::StreamInfo streamInfo(const Frame& first, const SenderInfo& sender) const;
+    SenderInfo senderInfo(std::uint32_t index);
+    void refuseOtherSender(Slot& slot, std::uint32_t sender);
+    void closeSender(std::uint32_t index) noexcept;
     void failOutput(Slot& slot, const std::string& why);
     void closeOutput(std::size_t index) noexcept;
     void closeAll() noexcept;
     void tellWhileFinishing(std::mutex& mutex, std::condition_variable& finished, bool& done);
 
-    std::vector<Slot> slots_;
+    std::vector<Slot> slots_;  // grows on the writing thread, under slotsMutex_
+    mutable std::mutex slotsMutex_;
+    const std::vector<std::string> perSender_;
+    std::vector<SenderOutputs> senderOutputs_;  // only the writing thread
     BoundedQueue<Frame>& queue_;
     const double outputFps_;
     StreamStats& stats_;
@@ -105,11 +143,10 @@ private:
     const bool needsPixels_;                       // some sink cannot take a JPEG frame as it is
     std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
     LimitedWarning decodeFailures_;
-    bool opened_ = false;  // these two: only the writing thread
-    FrameShape lastShape_;
+    bool sharedOpened_ = false;  // only the writing thread
     bool closed_ = false;
-    std::mutex peerMutex_;
-    std::string peer_;
+    std::mutex sendersMutex_;
+    std::vector<SenderInfo> senders_;  // by index, set by addSender()
     std::atomic<bool> endRequested_{false};
     std::atomic<bool> allFailed_{false};
     std::atomic<std::uint64_t> written_{0};

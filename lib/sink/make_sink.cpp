@@ -1,6 +1,7 @@
 // makeSink(): turns one -o spelling into a Sink, loading a plugin for windows, videos, images.
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cstdlib>
 #include <set>
 #include <stdexcept>
@@ -82,16 +83,67 @@ std::unique_ptr<Sink> makeSink(const std::string& spec) {
     throw UsageError("output '" + spec + "': unknown kind (" + kAcceptedForms + ")");
 }
 
+bool isPerSender(const std::string& spec) {
+    return spec == "window" || spec.find(kNamePlaceholder) != std::string::npos;
+}
+
+std::string expandName(const std::string& spec, const std::string& name) {
+    std::string safe = name.empty() ? std::string("sender") : name;
+    for (char& c : safe) {
+        const bool kept = std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' ||
+                          c == '-' || c == '#' || c == '@';
+        if (!kept) c = '_';
+    }
+    if (safe == "." || safe == "..") safe = "_";
+    std::string out = spec;
+    const std::string placeholder = kNamePlaceholder;
+    for (std::size_t at = out.find(placeholder); at != std::string::npos;
+         at = out.find(placeholder, at + safe.size())) {
+        out.replace(at, placeholder.size(), safe);
+    }
+    return out;
+}
+
+void checkPerSenderSpec(const std::string& spec) {
+    const std::string sample = expandName(spec, "name");
+    const std::string kind = outputKind(sample);
+    if (kind.empty()) makeSink(sample);  // throws the UsageError that names the fix
+    if (kind == "window") {
+        // Opened only when a sender appears; whether it can be is known now.
+        try {
+            makeSink(sample)->prepare();
+        } catch (const UsageError&) {
+            throw;
+        } catch (const std::exception& e) {
+            throw UsageError(e.what());
+        }
+    }
+    if (kind == "y4m" || kind == "raw" || kind == "null") {
+        throw UsageError("output '" + spec + "': {name} opens one output per sender, and " +
+                         (kind == "null" ? std::string("null has no name to vary")
+                                         : std::string("stdout carries one stream")) +
+                         "; use it in a file name, e.g. -o {name}.mkv");
+    }
+}
+
+Output makeOutput(const std::string& spec) {
+    Output output{spec, outputKind(spec), makeSink(spec)};
+    output.sink->prepare();
+    return output;
+}
+
 std::vector<Output> makeOutputs(const std::vector<std::string>& specs) {
     std::set<std::string> seen;
     for (const std::string& spec : specs) {
         if (!seen.insert(spec).second) {
             throw UsageError("output '" + spec + "' is given twice; give each -o once");
         }
+        if (isPerSender(spec)) checkPerSenderSpec(spec);
     }
     std::vector<Output> outputs;
     std::string onStdout;
     for (const std::string& spec : specs) {
+        if (isPerSender(spec)) continue;
         Output output{spec, outputKind(spec), makeSink(spec)};
         if (output.sink->usesStdout()) {
             if (!onStdout.empty()) {

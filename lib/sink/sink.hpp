@@ -82,9 +82,27 @@ struct Output {
 // The kind makeSink() would pick for `spec` ("" when it names none).
 std::string outputKind(const std::string& spec);
 
-// makeSink() and prepare() for every -o value, and the checks across them: two outputs on
-// stdout (-o - with -o raw:-) or the same output twice is a UsageError.
+// makeSink() and prepare() for every -o value that is not per sender, and the checks across
+// them all: two outputs on stdout (-o - with -o raw:-) or the same output twice is a
+// UsageError. Per-sender values are only checked (checkPerSenderSpec()).
 std::vector<Output> makeOutputs(const std::vector<std::string>& specs);
+
+// ---- Outputs per sender (ngrecv with many senders) ----
+
+// The placeholder a -o value holds to get one output per sender, named after it.
+inline constexpr const char* kNamePlaceholder = "{name}";
+// True for -o values that open one output per sender: those holding {name}, and window
+// (one window each, titled with the sender's name).
+bool isPerSender(const std::string& spec);
+// `spec` with each {name} replaced by `name`, whose characters other than letters, digits
+// and . _ - # @ become _ (a name is a file-name part, never a path).
+std::string expandName(const std::string& spec, const std::string& name);
+// Start-up check of a per-sender -o value, creating nothing: UsageError when it names no
+// sink once expanded, or writes to stdout (one stream only).
+void checkPerSenderSpec(const std::string& spec);
+// makeSink() and prepare() for one sender's output (`spec` expanded). Throws UsageError or
+// std::runtime_error naming the output.
+Output makeOutput(const std::string& spec);
 
 // True when an X11 or Wayland display is available (decides the default output).
 bool displayAvailable();

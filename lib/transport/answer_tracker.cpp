@@ -112,6 +112,7 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
                 return {Outcome::Stopped, {}};
             case WaitResult::Ready:
                 unansweredSince_.reset();
+                answeredAny_ = true;
                 return {Outcome::Answered, decodeAnswer(answer)};
             case WaitResult::Expired:
                 break;
@@ -133,6 +134,11 @@ void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
             "no receiver answered at {} within {}: none is connected (is ngrecv running there "
             "with the same --pattern ({}) and --protocol? --timeout 0 waits forever)",
             channel_.endpoint(), formatSeconds(config.timeout), static_cast<int>(config.pattern)));
+    }
+    const std::string hint = answeredAny_ ? "" : rules_.neverAnsweredHint();
+    if (!hint.empty()) {
+        throw TimeoutError(fmt::format("the receiver at {} never answered within {}: {}",
+                                       channel_.endpoint(), formatSeconds(config.timeout), hint));
     }
     throw TimeoutError(fmt::format(
         "the receiver at {} did not answer frame {} within {}: is it stalled, or is it not "

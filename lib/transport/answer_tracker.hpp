@@ -37,6 +37,9 @@ public:
     virtual bool answersLost(PeerMonitor& monitor) const = 0;
     // The answers due were given up: make the stream go on, and say so (warnGoingOn()).
     virtual void goOnWithout(const Unanswered& lost) = 0;
+    // Why a receiver that is connected may never have answered at all, for the timeout's
+    // message ("" when nothing is more likely than a stalled receiver).
+    virtual std::string neverAnsweredHint() const { return ""; }
 };
 
 // The warning for answers given up that may still reach a receiver, or be lost with it.
@@ -95,6 +98,7 @@ private:
     // recovering again and again never waits past it.
     std::optional<SteadyClock::time_point> unansweredSince_;
     std::uint64_t unansweredFrames_ = 0;
+    bool answeredAny_ = false;
 };
 
 }  // namespace ng::transport::detail

@@ -28,11 +28,16 @@ inline constexpr std::size_t kDefaultMaxFrameBytes =
 struct ChannelConfig {
     Pattern pattern = Pattern::Pair;
     Endpoint endpoint;
+    // More endpoints for the same socket (-a repeated): PUB reaches every one, PUSH deals
+    // frames among them, SUB hears every publisher.
+    std::vector<Endpoint> moreEndpoints;
     Millis timeout{15000};       // longest wait for the peer; 0 = forever
     bool bidirectional = false;  // NetGear_Async bidirectional mode (patterns 0, 1)
     std::size_t maxFrameBytes = kDefaultMaxFrameBytes;  // larger frames are refused
     // --latest: ZeroMQ queues hold one frame, so what waits there is never stale.
     bool latest = false;
+    // The sending end's --name (ng_name; "" = none); ignored at the receiving end.
+    std::string senderName;
 };
 
 // The sending end. Sockets live on the thread that calls send()/terminate().
@@ -108,6 +113,14 @@ struct Received {
     std::string peer;  // the sender's address when the transport knows it ("" otherwise)
     // Terminate: the sequence number of the sender's last frame (ngsend tells it).
     std::optional<std::uint64_t> lastSeq;
+    // Frame, TooLarge, Terminate: the sender's ng_name and ng_instance ("" when it sent none,
+    // as vidgear: `peer` then tells senders apart).
+    std::string senderName;
+    std::string senderInstance;
+    // Connections this end had when the message was read: with one more than there are
+    // senders streaming, a newcomer with a known name is a second sender of that name, and
+    // otherwise that sender restarted.
+    int connectedPeers = 0;
 };
 
 // What goes back for one frame in bidirectional mode: data, and a frame when `frame` is not

@@ -55,7 +55,8 @@ zmq::message_t pixelPart(const Frame& frame, QueuedBytes* queued) {
 }  // namespace
 
 std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data,
-                                         bool biMode, QueuedBytes* queued) {
+                                         bool biMode, QueuedBytes* queued,
+                                         const SenderIdentity& sender) {
     wire::Header header;
     header.biMode = biMode;
     header.data = data;
@@ -63,6 +64,8 @@ std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataVal
     header.captureTimeUs = frame.captureTimeUs;
     header.codec = frame.codec;
     if (frame.nominalFps > 0) header.nominalFps = frame.nominalFps;
+    if (!sender.name.empty()) header.name = sender.name;
+    if (!sender.instance.empty()) header.instance = sender.instance;
     std::vector<zmq::message_t> message;
     message.push_back(messageOf(wire::encodeFrameHeader(header)));
     message.push_back(pixelPart(frame, queued));

@@ -1,6 +1,7 @@
 // Internal to transport: the ZeroMQ messages of the stream, built from frames and wire bytes.
 #pragma once
 
+#include <string>
 #include <vector>
 #include <zmq.hpp>
 
@@ -15,9 +16,14 @@ class QueuedBytes;
 // extensions, `data` as the "data" field, `biMode` as the sender's bidirectional mode), then
 // the pixel part, sent zero-copy when frame.headroom holds the prefix and frame.owner keeps
 // the pixels alive. `queued`, when given, counts the zero-copy part until libzmq is done
-// with it.
+// with it. `sender` names the sending end (ng_name, ng_instance; both "" for none).
+struct SenderIdentity {
+    std::string name;
+    std::string instance;
+};
 std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data,
-                                         bool biMode, QueuedBytes* queued);
+                                         bool biMode, QueuedBytes* queued,
+                                         const SenderIdentity& sender = {});
 
 // A message of one part holding a copy of `bytes` (answers, the end-of-stream message).
 std::vector<zmq::message_t> singlePart(const wire::Bytes& bytes);

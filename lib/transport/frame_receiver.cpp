@@ -37,6 +37,7 @@ struct FrameReceiver::Impl {
     Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
     FrameShape checkJpeg(ByteView jpeg);
     Received refuse(Received event, std::string why);
+    void tellTurnedAway();
     Received refuseTooLarge(Received event, const wire::Header& header, std::string size,
                             std::optional<FrameShape> shape);
 
@@ -52,7 +53,24 @@ struct FrameReceiver::Impl {
     int suspectedCutOffs = 0;
     // The number of the last frame whose header was read, taken or refused.
     std::optional<std::uint64_t> lastSeq;
+    // Second senders a PAIR socket turned away, already told.
+    std::uint64_t turnedAway = 0;
 };
+
+// libzmq's PAIR socket keeps its first peer and drops the connection of any other, silently;
+// the user is told here, and the other sender learns it from its dropped connection.
+void FrameReceiver::Impl::tellTurnedAway() {
+    if (!channel.pattern().takesOneSender()) return;
+    const std::uint64_t crowded = channel.monitor().crowdedArrivals();
+    if (crowded == turnedAway) return;
+    if (turnedAway == 0) {
+        spdlog::warn(
+            "refused a second sender on {}: PAIR (--pattern 0) takes one sender; for many "
+            "senders use --pattern 1, 2 or 3 at both ends",
+            channel.endpoint());
+    }
+    turnedAway = crowded;
+}
 
 std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     std::vector<zmq::message_t> parts;
@@ -60,9 +78,11 @@ std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
         parts.swap(held);
     } else if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
         suspectedCutOffs += channel.monitor().quickReconnects();
+        tellTurnedAway();
         return std::nullopt;
     }
     suspectedCutOffs += channel.monitor().quickReconnects();
+    tellTurnedAway();
     // A sender cut off before this message came is told first, so that it is counted even
     // when this message ends the run.
     if (std::optional<Received> event = cutOff(parts)) {
@@ -110,6 +130,7 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
 Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     Received event;
     event.peer = peerAddress(parts.front(), channel.config().endpoint.protocol);
+    event.connectedPeers = channel.monitor().connectedPeers();
 
     wire::Header header;
     try {
@@ -118,6 +139,8 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
         return refuse(std::move(event), fmt::format("bad header: {}", e.what()));
     }
     if (!header.terminate && header.seq) lastSeq = header.seq;
+    event.senderName = header.name.value_or("");
+    event.senderInstance = header.instance.value_or("");
 
     if (header.terminate) {
         try {

@@ -18,7 +18,8 @@ using detail::WaitResult;
 struct FrameSender::Impl {
     Impl(const ChannelConfig& config, const std::atomic<bool>& stop)
         : channel(config, detail::Role::Sender, stop),
-          policy(channel.pattern().makeSender(channel)) {}
+          policy(channel.pattern().makeSender(channel)),
+          identity{config.senderName, wire::makeSenderInstance()} {}
 
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
     bool awaitRoom();
@@ -33,6 +34,9 @@ struct FrameSender::Impl {
     // The sequence number of the last frame that went out, told in the end-of-stream
     // message so the receiver can count what it lost after its last frame.
     std::optional<std::uint64_t> lastSeq;
+    // Sent with every frame and the end-of-stream message, so a receiver of many senders
+    // tells them apart.
+    detail::SenderIdentity identity;
 };
 
 std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
@@ -46,7 +50,8 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
     WaitResult outcome = policy->beforeSend(lastFrameBytes, deadline);
     if (outcome == WaitResult::Ready) {
         std::vector<zmq::message_t> message =
-            detail::frameMessage(frame, data, config.bidirectional, policy->queuedBytes());
+            detail::frameMessage(frame, data, config.bidirectional, policy->queuedBytes(),
+                                 identity);
         outcome = channel.send(message, deadline);
     }
     switch (outcome) {
@@ -71,7 +76,9 @@ bool FrameSender::Impl::awaitRoom() {
 std::optional<std::string> FrameSender::Impl::terminate() {
     if (terminated) return std::nullopt;
     terminated = true;
-    return policy->terminate(wire::encodeTerminate(lastSeq));
+    std::optional<std::string> name;
+    if (!identity.name.empty()) name = identity.name;
+    return policy->terminate(wire::encodeTerminate(lastSeq, name, identity.instance));
 }
 
 void FrameSender::Impl::throwNotTaken() const {

@@ -26,6 +26,8 @@ public:
     // The options of that socket that are the pattern's own, set before it binds or connects.
     virtual void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
                                   Role role) const = 0;
+    // Whether the receiving socket takes one sender only (PAIR): libzmq turns others away.
+    virtual bool takesOneSender() const { return false; }
     // Whether `role`'s channel reads its socket's connection events (Channel::monitor()).
     virtual bool watchesPeers(Role role) const = 0;
 

@@ -41,6 +41,11 @@ private:
     // PAIR cannot tell which answers a lost connection took with it, so any loss resets the
     // frames in flight.
     bool answersLost(PeerMonitor& monitor) const override { return monitor.peerLost(); }
+    // libzmq's PAIR receiver keeps its first sender and ignores any other without a word.
+    std::string neverAnsweredHint() const override {
+        return "a PAIR receiver (--pattern 0) takes one sender and refuses others: is another "
+               "ngsend streaming to it? For many senders use --pattern 1, 2 or 3 at both ends";
+    }
     // PAIR reconnects by itself and keeps frames sent meanwhile for the next receiver.
     void goOnWithout(const Unanswered& lost) override { warnGoingOn(channel_.endpoint(), lost); }
 
@@ -50,6 +55,7 @@ private:
 
 class PairRules final : public AnsweringPatternRules {
 public:
+    bool takesOneSender() const override { return true; }
     zmq::socket_type socketType(Role /*role*/) const override { return zmq::socket_type::pair; }
     void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
                           Role role) const override {

@@ -25,7 +25,12 @@ public:
     WaitResult awaitRoom(std::size_t lastFrameBytes) override;
     std::optional<std::string> terminate(const wire::Bytes& endMessage) override {
         EndingBudget budget(channel_.config().timeout, channel_.stop());
-        sendTerminate(channel_, budget, endMessage);
+        // PUSH deals messages in turn among its endpoints (-a repeated): one copy each
+        // reaches every receiver.
+        const std::size_t copies = 1 + channel_.config().moreEndpoints.size();
+        for (std::size_t i = 0; i < copies; ++i) {
+            if (!sendTerminate(channel_, budget, endMessage)) break;
+        }
         return std::nullopt;
     }
 

@@ -73,6 +73,7 @@ bool PeerMonitor::readEvent() {
     switch (event) {
         case ZMQ_EVENT_CONNECTED:
         case ZMQ_EVENT_ACCEPTED:
+            if (connected_ > 0) ++crowdedArrivals_;
             ++connected_;
             if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
             lostAt_.reset();

@@ -32,6 +32,9 @@ public:
     // receiving end dropped its connection for a message over ZMQ_MAXMSGSIZE, which no
     // event names. A sender that ended or was stopped does not come back that soon.
     int quickReconnects();
+    // Connections accepted while another peer was connected, in all: on a PAIR socket, which
+    // takes one peer, a second sender that libzmq turned away.
+    std::uint64_t crowdedArrivals() const { return crowdedArrivals_; }
 
 private:
     bool readEvent();
@@ -42,6 +45,7 @@ private:
     bool lost_ = false;
     std::optional<SteadyClock::time_point> lostAt_;  // the last connection that ended
     int quickReconnects_ = 0;
+    std::uint64_t crowdedArrivals_ = 0;
 };
 
 }  // namespace ng::transport::detail

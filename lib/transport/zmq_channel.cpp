@@ -162,24 +162,28 @@ zmq::socket_t Channel::open() {
     setCommonOptions(socket, config_, role_);
 
     refuseTakenIpcPath(config_.endpoint, role_);
-    const std::string address = zmqAddress(config_.endpoint);
+    attach(socket, config_.endpoint);
+    for (const Endpoint& more : config_.moreEndpoints) attach(socket, more);
+    return socket;
+}
+
+void Channel::attach(zmq::socket_t& socket, const Endpoint& endpoint) const {
+    const std::string address = zmqAddress(endpoint);
     try {
-        if (config_.endpoint.bind) {
+        if (endpoint.bind) {
             socket.bind(address);
         } else {
             socket.connect(address);
         }
     } catch (const zmq::error_t& e) {
-        const std::string hint = config_.endpoint.bind ? bindHint(e.num(), config_.endpoint, role_)
-                                                       : connectHint(e.num());
+        const std::string hint =
+            endpoint.bind ? bindHint(e.num(), endpoint, role_) : connectHint(e.num());
         throw std::runtime_error(fmt::format("cannot {} {}: {} ({})",
-                                             config_.endpoint.bind ? "bind" : "connect", address,
+                                             endpoint.bind ? "bind" : "connect", address,
                                              e.what(), hint));
     }
-    spdlog::debug("{} {} {} as the {} end", config_.endpoint.bind ? "bound" : "connected to",
-                  address, patternName(config_.pattern),
-                  role_ == Role::Sender ? "sending" : "receiving");
-    return socket;
+    spdlog::debug("{} {} {} as the {} end", endpoint.bind ? "bound" : "connected to", address,
+                  patternName(config_.pattern), role_ == Role::Sender ? "sending" : "receiving");
 }
 
 }  // namespace ng::transport::detail

@@ -74,6 +74,8 @@ public:
 
 private:
     zmq::socket_t open();
+    // Binds or connects `socket` to `endpoint`.
+    void attach(zmq::socket_t& socket, const Endpoint& endpoint) const;
 
     const ChannelConfig config_;
     const Role role_;

@@ -124,6 +124,31 @@ Codec readCodec(const msgpack::object& value) {
     return Codec::Jpeg;
 }
 
+// ng_name / ng_instance: short text. A name becomes part of file names ({name}), so its
+// length is bounded here; which characters it may hold is the receiver's business.
+constexpr std::size_t kMaxNameBytes = 64;
+std::string readName(const msgpack::object& value, const char* key) {
+    std::string_view text;
+    if (!detail::asText(value, text) || text.empty() || text.size() > kMaxNameBytes) {
+        detail::throwProtocol(kHeaderWhat, std::string("'") + key + "' is " +
+                                               detail::render(value) + ", expected a str of 1 to " +
+                                               std::to_string(kMaxNameBytes) + " bytes");
+    }
+    return std::string(text);
+}
+
+void packNameKeys(Packer& packer, const std::optional<std::string>& name,
+                  const std::optional<std::string>& instance) {
+    if (name) {
+        detail::packStr(packer, kNameKey);
+        detail::packStr(packer, *name);
+    }
+    if (instance) {
+        detail::packStr(packer, kInstanceKey);
+        detail::packStr(packer, *instance);
+    }
+}
+
 // Any positive, finite number: msgpack-c (and so ngsend) packs a whole rate as an int.
 double readNominalFps(const msgpack::object& value) {
     double fps = 0;
@@ -212,7 +237,8 @@ Bytes encodeFrameHeader(const Header& header) {
     // exactly what vidgear sends.
     const bool compressed = header.codec != Codec::Raw;
     packer.pack_map(3 + (header.seq ? 1 : 0) + (header.captureTimeUs ? 1 : 0) +
-                    (compressed ? 1 : 0) + (header.nominalFps ? 1 : 0));
+                    (compressed ? 1 : 0) + (header.nominalFps ? 1 : 0) + (header.name ? 1 : 0) +
+                    (header.instance ? 1 : 0));
     detail::packStr(packer, kTerminateKey);
     packer.pack(header.terminate);
     detail::packStr(packer, kBiModeKey);
@@ -236,20 +262,24 @@ Bytes encodeFrameHeader(const Header& header) {
         detail::packStr(packer, kNominalFpsKey);
         packer.pack_double(*header.nominalFps);
     }
+    // After ng_fps for the same reason.
+    packNameKeys(packer, header.name, header.instance);
     return out;
 }
 
-Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq) {
+Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq, const std::optional<std::string>& name,
+                      const std::optional<std::string>& instance) {
     Bytes out;
     detail::VectorWriter writer(out);
     Packer packer(writer);
-    packer.pack_map(lastSeq ? 2 : 1);
+    packer.pack_map(1 + (lastSeq ? 1 : 0) + (name ? 1 : 0) + (instance ? 1 : 0));
     detail::packStr(packer, kTerminateKey);
     packer.pack_true();
     if (lastSeq) {
         detail::packStr(packer, kLastSeqKey);
         packer.pack_uint64(*lastSeq);
     }
+    packNameKeys(packer, name, instance);
     return out;
 }
 
@@ -326,10 +356,11 @@ Header decodeHeader(ByteView bytes) {
     const msgpack::object_handle handle = detail::parseWhole(bytes, kDataLimits, kHeaderWhat);
     const msgpack::object& root = handle.get();
     detail::requireMap(root, kHeaderWhat);
-    const auto fields = detail::mapFields<7>(
-        root,
-        {kTerminateKey, kBiModeKey, kDataKey, kSeqKey, kCaptureTimeKey, kCodecKey, kNominalFpsKey},
-        kHeaderWhat);
+    const auto fields = detail::mapFields<9>(root,
+                                             {kTerminateKey, kBiModeKey, kDataKey, kSeqKey,
+                                              kCaptureTimeKey, kCodecKey, kNominalFpsKey, kNameKey,
+                                              kInstanceKey},
+                                             kHeaderWhat);
 
     if (!fields[0]) detail::throwMissing(kHeaderWhat, kTerminateKey);
     Header header;
@@ -341,6 +372,9 @@ Header decodeHeader(ByteView bytes) {
     if (fields[4]) header.captureTimeUs = readCaptureTime(*fields[4]);
     if (fields[5]) header.codec = readCodec(*fields[5]);
     if (fields[6]) header.nominalFps = readNominalFps(*fields[6]);
+    // The end-of-stream message carries them too, so decoding it names whose stream ended.
+    if (fields[7]) header.name = readName(*fields[7], kNameKey);
+    if (fields[8]) header.instance = readName(*fields[8], kInstanceKey);
     return header;
 }
 
@@ -423,6 +457,8 @@ std::string decodeTerminateAck(ByteView bytes) {
     }
     return std::string(text);
 }
+
+std::string makeSenderInstance() { return makeReceiverId(); }
 
 std::string makeReceiverId() {
     static constexpr std::string_view kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";

@@ -45,6 +45,10 @@ struct Header {
     // The rate the sender paces its frames at (frames per second, > 0); absent when it
     // sends unpaced. Lets a recording keep real time (docs/protocol.md, 3.2).
     std::optional<double> nominalFps;
+    // The sender's --name, and a token drawn once per ngsend process, which tells apart two
+    // senders given the same name (docs/protocol.md, 3.5). Both absent from vidgear.
+    std::optional<std::string> name;
+    std::optional<std::string> instance;
 };
 
 // Map keys of our header extensions.
@@ -53,6 +57,8 @@ inline constexpr const char* kLastSeqKey = "ng_last_seq";  // end-of-stream mess
 inline constexpr const char* kCaptureTimeKey = "ng_capture_us";
 inline constexpr const char* kCodecKey = "ng_codec";
 inline constexpr const char* kNominalFpsKey = "ng_fps";
+inline constexpr const char* kNameKey = "ng_name";
+inline constexpr const char* kInstanceKey = "ng_instance";
 // Its only value so far (docs/protocol.md, 3.4).
 inline constexpr const char* kJpegCodecName = "jpeg";
 
@@ -91,8 +97,11 @@ NdarrayPrefix encodeByteArrayPrefix(std::size_t count);
 Bytes encodeNdarray(const FrameShape& shape, const std::uint8_t* pixels);
 // {"terminate": true}, with {"ng_last_seq": N} when the sender sent any frame: N is the
 // sequence number of the last one, so the receiver can count the frames lost after the
-// last it received.
-Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq = std::nullopt);
+// last it received; and with the sender's ng_name and ng_instance when given, so that a
+// receiver of many senders knows whose stream ended.
+Bytes encodeTerminate(std::optional<std::uint64_t> lastSeq = std::nullopt,
+                      const std::optional<std::string>& name = std::nullopt,
+                      const std::optional<std::string>& instance = std::nullopt);
 // {"terminated": "Client-`ID` successfully terminated!"}
 Bytes encodeTerminateAck(const std::string& receiverId);
 // Raw UTF-8 "Data received on client: ID !" (not msgpack), bidirectional mode off.
@@ -157,6 +166,9 @@ Reply decodeReply(ByteView bytes);
 
 // The text of {"terminated": "..."}; throws ProtocolError when it is not that map.
 std::string decodeTerminateAck(ByteView bytes);
+
+// A token that tells one ngsend process from another (ng_instance): 8 of [A-Z0-9].
+std::string makeSenderInstance();
 
 // An 8-character receiver ID of [A-Z0-9], as vidgear draws it.
 std::string makeReceiverId();

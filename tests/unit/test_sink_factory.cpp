@@ -50,6 +50,19 @@ TEST_SUITE("sink") {
         }
     }
 
+    TEST_CASE("expandName: {name} becomes a safe file-name part; per-sender specs") {
+        using ng::sink::expandName;
+        CHECK(expandName("cams/{name}/%06d.jpg", "cam1") == "cams/cam1/%06d.jpg");
+        CHECK(expandName("{name}-{name}.mkv", "a") == "a-a.mkv");
+        CHECK(expandName("{name}.mkv", "../etc/x y") == ".._etc_x_y.mkv");
+        CHECK(expandName("{name}.mkv", "..") == "_.mkv");
+        CHECK(expandName("{name}.mkv", "cam#2") == "cam#2.mkv");
+        CHECK(ng::sink::isPerSender("window"));
+        CHECK(ng::sink::isPerSender("{name}.mkv"));
+        CHECK_FALSE(ng::sink::isPerSender("out.mkv"));
+        CHECK_THROWS_AS(ng::sink::checkPerSenderSpec("{name}"), ng::UsageError);
+    }
+
     TEST_CASE("makeSink: unknown spellings are usage errors naming the output") {
         for (const char* spec : {"foo.xyz", "", "windows", "raw:", "stdout", "out"}) {
             CAPTURE(spec);

@@ -57,7 +57,7 @@ Run deliver(std::vector<ng::sink::Output> outputs, int frames) {
     std::atomic<bool> stop{false};
     static std::vector<std::uint8_t> pixels(4 * 4 * 3, 0);
     Run run;
-    ng::pipeline::SinkStage sinks(std::move(outputs), queue, 30, stats, stop);
+    ng::pipeline::SinkStage sinks(std::move(outputs), {}, queue, 30, stats, stop);
     for (int i = 0; i < frames; ++i) {
         ng::Frame frame;
         frame.shape = ng::FrameShape{4, 4, 3};

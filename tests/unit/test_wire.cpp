@@ -280,6 +280,34 @@ TEST_CASE("wire: ng_fps comes last and leaves every other key's bytes as they we
           std::optional<double>(30.0));
 }
 
+TEST_CASE("wire: ng_name and ng_instance travel in frame headers and the end-of-stream message") {
+    Header header;
+    header.seq = 3;
+    const Bytes without = ng::wire::encodeFrameHeader(header);
+    header.name = "kitchen";
+    header.instance = "AB12CD34";
+    const Bytes with = ng::wire::encodeFrameHeader(header);
+    // After every earlier key, whose bytes stay as they were.
+    CHECK(with[0] == without[0] + 2);
+    CHECK(Bytes(with.begin() + 1, with.begin() + static_cast<long>(without.size())) ==
+          Bytes(without.begin() + 1, without.end()));
+    const Header back = ng::wire::decodeHeader(view(with));
+    CHECK(back.name == std::optional<std::string>("kitchen"));
+    CHECK(back.instance == std::optional<std::string>("AB12CD34"));
+    CHECK_FALSE(ng::wire::decodeHeader(view(without)).name.has_value());
+
+    const Bytes end = ng::wire::encodeTerminate(9, std::string("kitchen"), std::string("AB12CD34"));
+    const Header endHeader = ng::wire::decodeHeader(view(end));
+    CHECK(endHeader.terminate);
+    CHECK(endHeader.name == std::optional<std::string>("kitchen"));
+    CHECK(ng::wire::decodeTerminateLastSeq(view(end)) == std::optional<std::uint64_t>(9));
+    // A name that is not a str of 1 to 64 bytes comes from a broken sender.
+    CHECK_THROWS_AS(ng::wire::decodeHeader(view(headerMap({{str("ng_name"), integer(5)}}))),
+                    ng::ProtocolError);
+    CHECK_THROWS_AS(ng::wire::decodeHeader(view(headerMap({{str("ng_name"), str("")}}))),
+                    ng::ProtocolError);
+}
+
 TEST_CASE("wire: ndarray maps match msgpack-numpy's bytes") {
     for (const auto& fixture : kFrameFixtures) {
         INFO(fixture.name);

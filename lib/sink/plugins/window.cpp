@@ -82,16 +82,18 @@ public:
     void open(const StreamInfo& info) override {
         prepare();
         peer_ = info.peer.empty() ? "sender" : info.peer;
+        // One window per sender: each needs a name of its own, and the sender's is unique.
+        windowName_ = std::string(kWindowName) + " — " + peer_;
         // GUI_NORMAL: no Qt toolbar or status bar, so the frame fills the window at 1:1.
-        cv::namedWindow(kWindowName, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
-        cv::setWindowTitle(kWindowName, "ngrecv — " + peer_);
+        cv::namedWindow(windowName_, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
+        cv::setWindowTitle(windowName_, "ngrecv — " + peer_);
         open_ = true;
         periodStart_ = Clock::now();
     }
 
     bool write(const Frame& frame) override {
         if (!open_) return false;
-        cv::imshow(kWindowName, frameView(frame));
+        cv::imshow(windowName_, frameView(frame));
         // waitKey runs the GUI's event loop: without it nothing is drawn.
         const int key = cv::waitKey(1);
         if (key == 'q' || key == 'Q' || key == kEscape) {
@@ -99,7 +101,7 @@ public:
                          key == kEscape ? "Esc" : "q");
             return false;
         }
-        if (cv::getWindowProperty(kWindowName, cv::WND_PROP_VISIBLE) < 1) {
+        if (cv::getWindowProperty(windowName_, cv::WND_PROP_VISIBLE) < 1) {
             spdlog::info("the window was closed: the stream ends, other outputs are finished");
             return false;
         }
@@ -110,7 +112,7 @@ public:
     void close() override {
         if (!open_) return;
         open_ = false;
-        cv::destroyWindow(kWindowName);
+        cv::destroyWindow(windowName_);
         cv::waitKey(1);  // let the GUI process the destruction
     }
 
@@ -126,12 +128,13 @@ private:
         const double fps = periodFrames_ / elapsed.count();
         char rate[32];
         std::snprintf(rate, sizeof rate, "%.1f fps", fps);
-        cv::setWindowTitle(kWindowName, "ngrecv — " + peer_ + " — " + rate);
+        cv::setWindowTitle(windowName_, "ngrecv — " + peer_ + " — " + rate);
         periodStart_ = now;
         periodFrames_ = 0;
     }
 
     std::string peer_;
+    std::string windowName_ = kWindowName;
     bool open_ = false;
     Clock::time_point periodStart_;
     int periodFrames_ = 0;
