@@ -42,13 +42,15 @@ FramesBack::FramesBack(const std::vector<std::string>& outputs, double fps, bool
     usesStdout_ = std::any_of(made.begin(), made.end(),
                               [](const sink::Output& o) { return o.sink->usesStdout(); });
     // 0: each output keeps the sender's pace, in real time, as ngrecv's do by default.
-    sinks_ = std::make_unique<SinkStage>(std::move(made), queue_, 0, stats_, stopSignal);
+    sinks_ = std::make_unique<SinkStage>(std::move(made), std::vector<std::string>{}, queue_, 0,
+                                         stats_, stopSignal);
 }
 
 FramesBack::~FramesBack() { finish(); }
 
 void FramesBack::setPeer(const std::string& peer) {
-    if (sinks_) sinks_->setPeer(peer);
+    // Frames back come from one peer, the receiver: sender 0 of these outputs.
+    if (sinks_) sinks_->addSender(0, "receiver", peer);
 }
 
 void FramesBack::take(wire::Reply& reply) {
