@@ -124,7 +124,10 @@ bool PeerMonitor::readEvent() {
                                        : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
                                            ? protocolFailure(code)
                                            : Failure::Kind::NoDetail;
-            if (!failure_) failure_ = Failure{kind, code};
+            // A failure with a reason tells more than one without.
+            if (!failure_ || failure_->kind == Failure::Kind::NoDetail) {
+                failure_ = Failure{kind, code};
+            }
             spdlog::debug("handshake failed ({:#x}): {}", value, address.to_string());
             break;
         }

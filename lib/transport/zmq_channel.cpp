@@ -231,6 +231,12 @@ std::unique_ptr<ZapHandler> Channel::startAccessCheck() {
 void Channel::checkHandshakes() {
     const std::optional<PeerMonitor::HandshakeFailure> failure = monitor_->handshakeFailure();
     if (!failure) return;
+    // libzmq gives no reason at the end that did not see the mismatch first; the next
+    // attempts (libzmq reconnects at once) may show one, so a few are waited for.
+    if (role_ == Role::Sender && failure->kind == PeerMonitor::HandshakeFailure::Kind::NoDetail &&
+        ++unexplainedFailures_ < kUnexplainedFailures) {
+        return;
+    }
     const std::string what = describe(*failure);
     if (role_ == Role::Sender) {
         // A peer that got through earlier is still served; one that never did is all there
@@ -320,8 +326,9 @@ std::string Channel::describe(const PeerMonitor::HandshakeFailure& failure) cons
     }
     if (sender && security_.curve) {
         return fmt::format(
-            "the receiver at {} rejected our CURVE handshake: is --server-key {} the receiver's "
-            "public key?",
+            "the receiver at {} closed the connection during the CURVE handshake: either it "
+            "speaks plaintext (this end requires CURVE: start ngrecv with --secret-key and "
+            "--allow-keys), or --server-key {} is not its public key",
             endpoint_, given.serverKeyFile);
     }
     // libzmq often gives no reason at the end that did not see the mismatch first.

@@ -120,6 +120,8 @@ public:
 private:
     // How often a long wait looks for handshake failures.
     static constexpr Millis kHandshakeCheck{200};
+    // Handshakes that fail without a reason before the sender gives up on finding one.
+    static constexpr int kUnexplainedFailures = 3;
 
     zmq::socket_t open();
     std::unique_ptr<ZapHandler> startAccessCheck();
@@ -143,6 +145,7 @@ private:
     std::string lastFailure_;
     std::optional<SteadyClock::time_point> lastFailureLog_;
     std::uint64_t unloggedFailures_ = 0;
+    int unexplainedFailures_ = 0;  // sender: failed handshakes with no reason given
 };
 
 }  // namespace ng::transport::detail
