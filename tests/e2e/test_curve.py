@@ -1,5 +1,6 @@
 """CURVE encryption and the receiver's access check (--secret-key, --server-key, --allow-keys, --allow-ip): real processes, pixel-exact frames, refusals, mismatches, pyzmq key files, and what is on the wire."""
 import os
+import signal
 import socket
 import stat
 import subprocess
@@ -104,8 +105,8 @@ def check_refused_key_beside_allowed_sender(workdir):
     summary = os.path.join(workdir, "recv.json")
     n = 60
     recv, ep = ngtest.start_receiver(
-        ["--pattern", "3", "-o", "null", "--summary", summary, "-t", "10", "--secret-key",
-         server_sec, "--allow-keys", allow_folder(workdir, client_pub)], workdir)
+        ["--pattern", "3", "-o", "null", "--summary", summary, "-t", "10", "--stats",
+         "--secret-key", server_sec, "--allow-keys", allow_folder(workdir, client_pub)], workdir)
     good = ngtest.ngsend([*ep, "--pattern", "3", "-s", "test", "--size", f"{W}x{H}", "--fps",
                           "30", "-n", n, "-t", "5", "--secret-key", client_sec, "--server-key",
                           server_pub], workdir)
@@ -122,6 +123,8 @@ def check_refused_key_beside_allowed_sender(workdir):
     s = ngtest.read_summary(summary)
     assert s["frames"] == n and s["frames_written"] == n, f"allowed sender affected: {s}"
     assert s["refused"] >= 1, f"the refusal was not counted: {s}"
+    stats = ngtest.stats_lines(recv)
+    assert stats and stats[-1]["refused"] >= 1, f"--stats does not count the refusal: {stats}"
     assert "refused a connection from 127.0.0.1" in recv.stderr(), recv.describe()
 
 
@@ -314,6 +317,31 @@ def check_payload_not_visible_on_wire(workdir):
             assert needle not in traffic, "the frame's pixels are readable on the wire with CURVE"
         else:
             assert needle in traffic, "the pattern is not found in plaintext: the check is blind"
+
+
+def check_reqrep_reopen_keeps_curve(workdir):
+    # REQ/REP reopens its socket after the receiver is lost: the new socket must speak CURVE
+    # too, or the restarted receiver would refuse it.
+    recv_flags, send_flags = curve_setup(workdir)
+    first, ep = ngtest.start_receiver(["--pattern", "1", "-o", "null", "--stats", "-t", "10",
+                                       *recv_flags], workdir)
+    send_summary = os.path.join(workdir, "send.json")
+    send = ngtest.ngsend(["--pattern", "1", "-s", "test", "--size", f"{W}x{H}", "--fps", "100",
+                          "-n", "500", "-t", "10", "--summary", send_summary, *ep, *send_flags],
+                         workdir)
+    ngtest.wait_for_frames(first, 50)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    time.sleep(1.0)
+    recv_summary = os.path.join(workdir, "recv.json")
+    second = ngtest.ngrecv(["--pattern", "1", "-o", "null", "-t", "10", "--summary",
+                            recv_summary, *ep, *recv_flags], workdir)
+    ngtest.expect_exit(send, 0, timeout=30)
+    ngtest.expect_exit(second, 0)
+    assert "reopened the REQ socket" in send.stderr(), send.describe()
+    s = ngtest.read_summary(recv_summary)
+    assert s["terminated"] is True and s["frames"] >= 200, s
+    assert s["refused"] == 0 and "handshake" not in second.stderr(), second.describe()
 
 
 if __name__ == "__main__":
