@@ -247,7 +247,12 @@ void Channel::checkHandshakes() {
     }
     // The access check logs its own refusals, with the peer's address.
     if (failure->kind == PeerMonitor::HandshakeFailure::Kind::Refused) return;
-    lastFailure_ = what;
+    // A reason given once is kept over later failures that give none.
+    const bool explained = failure->kind != PeerMonitor::HandshakeFailure::Kind::NoDetail;
+    if (explained || !lastFailureExplained_) {
+        lastFailure_ = what;
+        lastFailureExplained_ = explained;
+    }
     const auto now = SteadyClock::now();
     if (lastFailureLog_ && now - *lastFailureLog_ < std::chrono::seconds(1)) {
         ++unloggedFailures_;
@@ -332,7 +337,12 @@ std::string Channel::describe(const PeerMonitor::HandshakeFailure& failure) cons
             endpoint_, given.serverKeyFile);
     }
     // libzmq often gives no reason at the end that did not see the mismatch first.
-    if (security_.curve) return fmt::format("the handshake with a peer on {} failed", endpoint_);
+    if (security_.curve) {
+        return fmt::format("a peer on {} closed the connection during the CURVE handshake: "
+                           "probably it speaks plaintext, this end requires CURVE (start ngsend "
+                           "with --secret-key and --server-key)",
+                           endpoint_);
+    }
     return sender ? fmt::format("the peer at {} closed the connection during the handshake: "
                                 "does it require CURVE? (then give ngsend --secret-key and "
                                 "--server-key)",

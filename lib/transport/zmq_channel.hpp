@@ -143,6 +143,7 @@ private:
     std::string endpoint_;
     // Receiver: the last handshake failure, and when it was last logged.
     std::string lastFailure_;
+    bool lastFailureExplained_ = false;
     std::optional<SteadyClock::time_point> lastFailureLog_;
     std::uint64_t unloggedFailures_ = 0;
     int unexplainedFailures_ = 0;  // sender: failed handshakes with no reason given
