@@ -1,8 +1,10 @@
 // CURVE key files in ZeroMQ's ZPL certificate format, as pyzmq's zmq.auth writes and reads them.
 #pragma once
 
+#include <cstddef>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace ng::transport {
