@@ -438,6 +438,80 @@ def fan_in_line(f):
                                    f"{bad.get('short_senders', 0)} senders short")
         line += f"; at N {bad['senders']}: {why}"
     return line
+# ---- CURVE rows: the same stream with CURVE off and on, interleaved (off on off on ...)
+
+# (label, size, ngsend flags, frames, paced fps): raw as fast as possible, and JPEG at a
+# camera's rate, where the question is the CPU CURVE adds, not the top speed.
+CURVE_ROWS = [("raw", (640, 480), [], 600, "0"),
+              ("raw", (1920, 1080), [], 150, "0"),
+              ("jpeg", (1280, 720), ["--compression", "jpeg", "--jpeg-quality", str(JPEG_QUALITY)],
+               90, "30")]
+
+
+def curve_keys(args, workdir):
+    """A receiver and a sender key pair made with --keygen; the flags of each end."""
+    keys = Path(workdir) / "curve-keys"
+    keys.mkdir(exist_ok=True)
+    for tool, name in (("ngrecv", "server"), ("ngsend", "client")):
+        if not (keys / f"{name}.key").exists():
+            subprocess.run([str(args.bin / tool), "--keygen", name, "--keys-dir", str(keys)],
+                           check=True, capture_output=True)
+    recv = ["--secret-key", str(keys / "server.key_secret"), "--allow-keys", str(keys / "client.key")]
+    send = ["--secret-key", str(keys / "client.key_secret"), "--server-key", str(keys / "server.key")]
+    return recv, send
+
+
+def run_curve_pair(args, size, extra, frames, fps, workdir, curve):
+    recv_keys, send_keys = curve_keys(args, workdir) if curve else ([], [])
+    endpoint = endpoint_args("tcp", workdir)
+    summary = Path(workdir) / "curve-summary.json"
+    common = ["--pattern", "3", "-t", "30", "-q"] + endpoint
+    recv, send = measure(
+        [str(args.bin / "ngrecv"), "-o", "null", "--summary", str(summary), *recv_keys] + common,
+        [str(args.bin / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}", "--fps", fps,
+         "-n", str(frames), *extra, *send_keys] + common,
+        frames, size[0] * size[1] * 3, workdir)
+    result = json.loads(summary.read_text())
+    if result["frames"] != frames:
+        raise RuntimeError(f"ngrecv got {result['frames']} of {frames} frames (curve={curve})")
+    return {"fps": result["fps"], "mb_per_s": result["bytes"] / max(result["seconds"], 1e-9) / 1e6,
+            "cpu_us_per_frame": (send.cpu_seconds + recv.cpu_seconds) / frames * 1e6}
+
+
+def curve_rows(args, workdir):
+    rows = []
+    for label, size, extra, frames, fps in CURVE_ROWS:
+        frames = 10 if args.smoke else frames
+        off, on = [], []
+        for i in range(args.repeat):
+            # Each round's order the reverse of the last's, so a trend hits both alike.
+            for curve in ((False, True) if i % 2 == 0 else (True, False)):
+                (on if curve else off).append(
+                    run_curve_pair(args, size, extra, frames, fps, workdir, curve))
+        med = lambda runs, key: statistics.median(r[key] for r in runs)
+        cpu_ratios = [b["cpu_us_per_frame"] / a["cpu_us_per_frame"] for a, b in zip(off, on)]
+        row = {"size": f"{size[0]}x{size[1]}", "kind": label, "paced_fps": fps, "frames": frames,
+               "off": {k: med(off, k) for k in off[0]}, "on": {k: med(on, k) for k in on[0]},
+               "cpu_ratio": statistics.median(cpu_ratios)}
+        print(f"  {row['size']:>9} {label} CURVE off/on: {row['off']['fps']:.0f}/"
+              f"{row['on']['fps']:.0f} fps, CPU x{row['cpu_ratio']:.3f}", file=sys.stderr)
+        rows.append(row)
+    return rows
+
+
+def curve_table(rows):
+    lines = ["CURVE off and on, PUSH/PULL over tcp, interleaved; CPU is ngsend + ngrecv "
+             "user+system per frame; the ratio is the median of the pairs' ratios.",
+             "",
+             "| size | kind | paced fps | fps off | fps on | MB/s off | MB/s on | CPU µs/frame off "
+             "| CPU µs/frame on | CPU on/off |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['kind']} | {r['paced_fps']} | {r['off']['fps']:.0f} | "
+                     f"{r['on']['fps']:.0f} | {r['off']['mb_per_s']:.0f} | "
+                     f"{r['on']['mb_per_s']:.0f} | {r['off']['cpu_us_per_frame']:.0f} | "
+                     f"{r['on']['cpu_us_per_frame']:.0f} | {r['cpu_ratio']:.3f} |")
+    return "\n".join(lines)
 
 
 def machine():
@@ -470,6 +544,8 @@ def report(data):
         table(data["throughput"]),
         "",
         jpeg_table(data["jpeg"]),
+        "",
+        curve_table(data["curve"]),
         "",
         f"Latency, capture to receive, {lat['size']} {lat['pattern']}/{lat['protocol']} paced at "
         f"{lat['fps']} fps: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms",
@@ -521,6 +597,8 @@ def main():
                         help="only count instructions per frame of ngsend and ngrecv (valgrind)")
     parser.add_argument("--fan-in", action="store_true",
                         help="only the fan-in row: N JPEG senders into one ngrecv, N growing")
+    parser.add_argument("--curve", action="store_true",
+                        help="only the CURVE off/on rows; implies --no-docs")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -551,9 +629,15 @@ def main():
             print(f"instructions per frame at {result['size']} {result['pattern']}: "
                   f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
         return
+    if args.curve:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = curve_rows(args, workdir)
+        print(curve_table(rows))
+        return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
                 "throughput": throughput(args, workdir), "jpeg": jpeg_rows(args, workdir),
+                "curve": curve_rows(args, workdir),
                 "latency": latency(args, workdir),
                 "startup": startup(args, workdir), "fan_in": fan_in(args, workdir)}
     print(report(data))

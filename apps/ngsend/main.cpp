@@ -6,5 +6,6 @@ int main(int argc, char** argv) {
     ng::cli::SendOptions options;
     const ng::cli::ParseResult parsed = ng::cli::parseSendOptions(argc, argv, options);
     if (!parsed.run) return parsed.exitCode;
+    if (!options.common.keygen.empty()) return ng::cli::runKeygen(options.common, "ngsend");
     return ng::pipeline::runSender(options);
 }

@@ -14,6 +14,8 @@
 #include "source/colorspace.hpp"
 #include "source/stabilizer.hpp"
 #include "source/camera_list.hpp"
+#include "transport/address_block.hpp"
+#include "transport/key_file.hpp"
 #include "version.hpp"
 
 namespace ng::cli {
@@ -208,6 +210,67 @@ void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions
     app.set_config("--config", "", "Read flags from FILE (CLI11 config format)");
     app.set_version_flag("--version", std::string(kVersion));
 }
+
+// --- CURVE keys and access control: kept together, one block. ---
+
+CLI::Validator addressBlockValidator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            if (transport::AddressBlock::parse(value)) return "";
+            return "'" + value + "' is not an address block: use e.g. 192.168.1.0/24, 10.1.2.3 "
+                   "or fd00::/8 (no bits set past the prefix)";
+        },
+        "CIDR");
+}
+
+void addSecurityOptions(CLI::App& app, CommonOptions& o, bool isReceiver) {
+    transport::SecurityConfig& s = o.security;
+    app.add_option("--keygen", o.keygen,
+                   "Write a CURVE key pair NAME.key (public) and NAME.key_secret into "
+                   "--keys-dir, then exit");
+    app.add_option("--keys-dir", o.keysDir, "Folder --keygen writes into")->capture_default_str();
+    app.add_option("--secret-key", s.secretKeyFile,
+                   isReceiver ? "CURVE: this receiver's NAME.key_secret (needs --allow-keys)"
+                              : "CURVE: this sender's NAME.key_secret (needs --server-key)");
+    if (isReceiver) {
+        app.add_option("--allow-keys", s.allowKeys,
+                       "CURVE: senders let in: a folder of their *.key files, one .key file, or "
+                       "'*' for any sender that knows this receiver's public key");
+        app.add_option("--allow-ip", s.allowIps,
+                       "Let in only senders from this address block (CIDR); repeatable; with "
+                       "or without CURVE")
+            ->check(addressBlockValidator());
+    } else {
+        app.add_option("--server-key", s.serverKeyFile,
+                       "CURVE: the receiver's public NAME.key (needs --secret-key)");
+    }
+}
+
+// Checks that the key flags come in the pairs CURVE needs.
+void validateSecurity(const CommonOptions& o, bool isReceiver) {
+    const transport::SecurityConfig& s = o.security;
+    if (isReceiver) {
+        if (s.curve() && s.allowKeys.empty()) {
+            throw UsageError("--allow-keys: --secret-key needs it: a folder of the senders' "
+                             "public .key files, one .key file, or '*' for any sender");
+        }
+        if (!s.allowKeys.empty() && !s.curve()) {
+            throw UsageError("--secret-key: --allow-keys needs this receiver's NAME.key_secret "
+                             "(make one with --keygen NAME)");
+        }
+        if (!s.allowIps.empty() && o.protocol == Protocol::Ipc) {
+            throw UsageError("--allow-ip: ipc peers have no address; limit who may open the "
+                             "socket file with its folder's permissions instead");
+        }
+        return;
+    }
+    if (s.curve() != !s.serverKeyFile.empty()) {
+        throw UsageError("--secret-key/--server-key: CURVE needs both, this sender's "
+                         "NAME.key_secret and the receiver's public NAME.key");
+    }
+}
+
+// --- end of the CURVE block ---
 
 // spdlog's levels from the most to the least verbose: each -v steps one way from info,
 // each -q the other.
@@ -437,6 +500,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     Verbosity verbosity;
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, false);
+    addSecurityOptions(app, out.common, false);
     // The capture size's default is SourceOptions' own.
     std::string size = std::to_string(out.source.width) + "x" + std::to_string(out.source.height);
     app.add_option("-s,--source", out.source.spec,
@@ -503,6 +567,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
         validateCommon(out.common);
         validateSourceSettings(app, out.source, sourceFlags, sizeOption->count() > 0);
         checkSenderName(out);
+        validateSecurity(out.common, false);
         if (out.source.spec.empty()) throw UsageError("--source: empty; use e.g. -s test");
         if (hflip->count() + vflip->count() + rotation->count() > 0 &&
             out.source.spec.rfind("picam", 0) != 0) {
@@ -545,6 +610,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     Verbosity verbosity;
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, true);
+    addSecurityOptions(app, out.common, true);
     app.add_option("-o,--output", out.outputs,
                    "window, a video file (.mp4 .avi .mkv), an image pattern "
                    "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null; "
@@ -581,6 +647,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
         splitAddresses(text, out.common);
         checkMoreAddresses(out.common);
         validateCommon(out.common);
+        validateSecurity(out.common, true);
         if ((reply->count() > 0 || out.replyStdin) && !out.common.bidirectional) {
             throw UsageError("--reply/--reply-stdin: replies need --bidirectional");
         }
@@ -589,6 +656,22 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     out.hasReply = reply->count() > 0;
     out.common.logLevel = resolveLogLevel(out.common.logLevel, verbosity);
     return result;
+}
+
+int runKeygen(const CommonOptions& options, const char* tool) {
+    try {
+        const auto [publicPath, secretPath] =
+            transport::writeKeyPair(options.keysDir, options.keygen);
+        std::printf("%s\n%s\n", publicPath.c_str(), secretPath.c_str());
+        std::fprintf(stderr,
+                     "%s: wrote the public key %s (copy it to the peer) and the secret key %s "
+                     "(keep it here)\n",
+                     tool, publicPath.c_str(), secretPath.c_str());
+        return kExitOk;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "%s: error: %s\n", tool, e.what());
+        return kExitUsage;
+    }
 }
 
 }  // namespace ng::cli

@@ -36,6 +36,11 @@ struct CommonOptions {
     // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
     // what libzmq buffers for one message (ZMQ_MAXMSGSIZE, with room to refuse it by name).
     std::size_t maxFrameBytes = transport::kDefaultMaxFrameBytes;
+
+    // CURVE and access control (docs/cli.md, "Encryption and access control").
+    transport::SecurityConfig security;  // --secret-key, --server-key, --allow-keys, --allow-ip
+    std::string keygen;                  // --keygen NAME: write a key pair and exit
+    std::string keysDir = ".";           // --keys-dir: where --keygen writes
 };
 
 struct SendOptions {
@@ -79,5 +84,9 @@ struct ParseResult {
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out);
 ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out);
+
+// --keygen NAME: writes NAME.key and NAME.key_secret into --keys-dir, prints their paths and
+// returns the exit code (2 with one line on stderr when it cannot).
+int runKeygen(const CommonOptions& options, const char* tool);
 
 }  // namespace ng::cli

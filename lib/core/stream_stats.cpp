@@ -63,6 +63,7 @@ StatsSnapshot StreamStats::snapshot() const {
     s.bytes = bytes_.load();
     s.dropped = dropped_.load();
     s.errors = errors_.load();
+    s.refused = refused_.load();
     const std::int64_t first = firstFrameNs_.load();
     if (first != 0) s.seconds = static_cast<double>(lastFrameNs_.load() - first) / 1e9;
     return s;
@@ -104,10 +105,13 @@ struct StatsReporter::Impl {
             const double dt = std::chrono::duration<double>(nowTime - previousTime).count();
             const double fps = static_cast<double>(now.frames - previous.frames) / dt;
             const double mbps = static_cast<double>(now.bytes - previous.bytes) / dt / 1e6;
-            std::fprintf(stderr, "%s: %.1f fps, %.1f MB/s, %llu frames, %llu dropped, %llu errors\n",
+            std::fprintf(stderr,
+                         "%s: %.1f fps, %.1f MB/s, %llu frames, %llu dropped, %llu errors, %llu "
+                         "refused\n",
                          label.c_str(), fps, mbps, static_cast<unsigned long long>(now.frames),
                          static_cast<unsigned long long>(now.dropped),
-                         static_cast<unsigned long long>(now.errors));
+                         static_cast<unsigned long long>(now.errors),
+                         static_cast<unsigned long long>(now.refused));
             previous = now;
             previousTime = nowTime;
         }
@@ -161,7 +165,8 @@ void writeSummary(const std::string& path, const StatsSnapshot& s, const JsonFie
     std::ostringstream json;
     json << "{\"frames\": " << s.frames << ", \"bytes\": " << s.bytes
          << ", \"seconds\": " << jsonNumber(s.seconds) << ", \"fps\": " << jsonNumber(s.fps())
-         << ", \"dropped\": " << s.dropped << ", \"errors\": " << s.errors;
+         << ", \"dropped\": " << s.dropped << ", \"errors\": " << s.errors
+         << ", \"refused\": " << s.refused;
     for (const auto& [name, value] : extras) json << ", " << jsonString(name) << ": " << value;
     json << "}\n";
 

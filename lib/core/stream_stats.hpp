@@ -19,6 +19,7 @@ struct StatsSnapshot {
     std::uint64_t bytes = 0;
     std::uint64_t dropped = 0;
     std::uint64_t errors = 0;
+    std::uint64_t refused = 0;  // connections refused by the receiver's access check
     double seconds = 0;
     double fps() const { return seconds > 0 ? static_cast<double>(frames) / seconds : 0; }
 };
@@ -40,6 +41,8 @@ public:
     void addFrame(std::size_t bytes);
     void addDropped(std::uint64_t count) { dropped_ += count; }
     void addError() { ++errors_; }
+    // The access check's running count of refused connections (it counts them itself).
+    void setRefused(std::uint64_t count) { refused_ = count; }
     // Capture-to-receive latency of one frame, in microseconds.
     void addLatency(std::int64_t micros);
 
@@ -51,6 +54,7 @@ private:
     std::atomic<std::uint64_t> bytes_{0};
     std::atomic<std::uint64_t> dropped_{0};
     std::atomic<std::uint64_t> errors_{0};
+    std::atomic<std::uint64_t> refused_{0};
     std::atomic<std::int64_t> firstFrameNs_{0};
     std::atomic<std::int64_t> lastFrameNs_{0};
 
@@ -78,7 +82,7 @@ using JsonFields = std::vector<std::pair<std::string, std::string>>;
 std::string jsonString(const std::string& text);
 std::string jsonNumber(double value);
 
-// Writes the --summary object (frames, bytes, seconds, fps, dropped, errors, then
+// Writes the --summary object (frames, bytes, seconds, fps, dropped, errors, refused, then
 // `extras`) to `path`, or to stderr for "-". Throws std::runtime_error naming the file.
 void writeSummary(const std::string& path, const StatsSnapshot& snapshot,
                   const JsonFields& extras);

@@ -37,6 +37,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.bidirectional = common.bidirectional;
     config.maxFrameBytes = common.maxFrameBytes;
     config.latest = common.latest;
+    config.security = common.security;
     return config;
 }
 

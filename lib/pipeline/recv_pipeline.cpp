@@ -166,12 +166,20 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     try {
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
             std::optional<transport::Received> received = receiver.receive(kPollInterval);
+            stats.setRefused(receiver.refusedPeers());
             if (!received) {
                 if (streamEndedQuietly(options, registry)) {
                     result.terminated = true;
                     break;
                 }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
+                    // Senders came but failed the handshake or the access check: say why.
+                    const std::string problem = receiver.securityProblem();
+                    if (!problem.empty()) {
+                        throw std::runtime_error(fmt::format(
+                            "no sender got through on {} within {:g} s: {}", receiver.endpoint(),
+                            options.common.timeoutSeconds, problem));
+                    }
                     throw TimeoutError(fmt::format(
                         "no message from a sender on {} within {:g} s (is ngsend running and "
                         "pointed here with the same --pattern and --protocol? --timeout 0 "

@@ -25,6 +25,17 @@ inline constexpr int kDefaultMaxFrameChannels = 4;
 inline constexpr std::size_t kDefaultMaxFrameBytes =
     std::size_t{kDefaultMaxFrameSide} * kDefaultMaxFrameSide * kDefaultMaxFrameChannels;
 
+// CURVE encryption and the receiver's access check. The receiver is always the CURVE server
+// and the sender the client, whichever end binds. Paths are read when the channel starts.
+struct SecurityConfig {
+    std::string secretKeyFile;  // this end's NAME.key_secret; "" = plaintext
+    std::string serverKeyFile;  // sender: the receiver's public NAME.key
+    std::string allowKeys;      // receiver: a folder of *.key, one .key file, or "*"
+    std::vector<std::string> allowIps;  // receiver: address blocks (CIDR); empty = any
+
+    bool curve() const { return !secretKeyFile.empty(); }
+};
+
 struct ChannelConfig {
     Pattern pattern = Pattern::Pair;
     Endpoint endpoint;
@@ -38,13 +49,18 @@ struct ChannelConfig {
     bool latest = false;
     // The sending end's --name (ng_name; "" = none); ignored at the receiving end.
     std::string senderName;
+    SecurityConfig security;
 };
 
 // The sending end. Sockets live on the thread that calls send()/terminate().
 class FrameSender {
 public:
     // Creates the socket and binds or connects. Throws std::runtime_error naming the
-    // endpoint and the likely fix. `stop` is polled while waiting, so a signal ends waits.
+    // endpoint and the likely fix, UsageError for a missing or malformed key file. A
+    // handshake that fails (the receiver refused our key, the peer speaks plaintext where
+    // this end requires CURVE, or the reverse) makes the waits of send(), flush() and
+    // terminate() throw std::runtime_error saying which, as soon as libzmq reports it.
+    // `stop` is polled while waiting, so a signal ends waits.
     FrameSender(const ChannelConfig& config, const std::atomic<bool>& stop);
     ~FrameSender();
     FrameSender(const FrameSender&) = delete;
@@ -158,6 +174,13 @@ public:
 
     std::string endpoint() const;
     const std::string& receiverId() const;
+
+    // Connections refused by --allow-keys / --allow-ip so far (any thread).
+    std::uint64_t refusedPeers() const;
+    // Why no sender got through, when connections failed their handshake or were refused
+    // (a plaintext sender against a CURVE receiver, a wrong server key, ...); "" when none
+    // did. What to tell the user when the stream times out before it began.
+    std::string securityProblem() const;
 
 private:
     struct Impl;

@@ -274,4 +274,8 @@ void FrameReceiver::stopAfter(std::uint64_t frames) { impl_->policy->stopAfter(f
 
 const std::string& FrameReceiver::receiverId() const { return impl_->receiverId; }
 
+std::uint64_t FrameReceiver::refusedPeers() const { return impl_->channel.refusedPeers(); }
+
+std::string FrameReceiver::securityProblem() const { return impl_->channel.securityProblem(); }
+
 }  // namespace ng::transport

@@ -24,7 +24,7 @@ struct FrameSender::Impl {
     std::optional<wire::Reply> send(const Frame& frame, const wire::DataValue& data);
     bool awaitRoom();
     std::optional<std::string> terminate();
-    [[noreturn]] void throwNotTaken() const;
+    [[noreturn]] void throwNotTaken();
 
     detail::Channel channel;
     // Declared after the channel it uses, so it is destroyed first.
@@ -81,7 +81,9 @@ std::optional<std::string> FrameSender::Impl::terminate() {
     return policy->terminate(wire::encodeTerminate(lastSeq, name, identity.instance));
 }
 
-void FrameSender::Impl::throwNotTaken() const {
+void FrameSender::Impl::throwNotTaken() {
+    // A failed handshake is why nothing was taken, when there was one: say that instead.
+    channel.checkHandshakes();
     const ChannelConfig& config = channel.config();
     throw TimeoutError(fmt::format(
         "no receiver at {} took a frame within {}: is ngrecv running there with the same "

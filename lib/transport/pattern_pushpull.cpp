@@ -19,7 +19,11 @@ public:
         : channel_(channel), queued_(kQueuedFrameBytes, kFramesInFlight) {}
 
     WaitResult beforeSend(std::size_t frameBytes, const Deadline& deadline) override {
-        return queued_.waitForRoom(frameBytes, deadline, &channel_.stop());
+        // libzmq holds the frames while no receiver got through, so a failed handshake
+        // shows here as a wait for room: look at the handshake events meanwhile.
+        return channel_.watched(deadline, [&](const Deadline& slice) {
+            return queued_.waitForRoom(frameBytes, slice, &channel_.stop());
+        });
     }
     QueuedBytes* queuedBytes() override { return &queued_; }
     WaitResult awaitRoom(std::size_t lastFrameBytes) override;
@@ -44,8 +48,10 @@ private:
 // turn; when it may hold one, capturing first keeps the capture and the send overlapping.
 WaitResult PushSender::awaitRoom(std::size_t lastFrameBytes) {
     if (queued_.framesThatFit(lastFrameBytes) < 2) return WaitResult::Ready;
-    return queued_.waitForRoom(lastFrameBytes, Deadline::forTimeout(channel_.config().timeout),
-                               &channel_.stop());
+    return channel_.watched(Deadline::forTimeout(channel_.config().timeout),
+                            [&](const Deadline& slice) {
+                                return queued_.waitForRoom(lastFrameBytes, slice, &channel_.stop());
+                            });
 }
 
 class PushPullRules final : public PatternRules {

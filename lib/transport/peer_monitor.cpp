@@ -12,7 +12,23 @@ namespace ng::transport::detail {
 
 namespace {
 
-constexpr int kWatchedEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED;
+constexpr int kWatchedEvents = ZMQ_EVENT_CONNECTED | ZMQ_EVENT_ACCEPTED | ZMQ_EVENT_DISCONNECTED |
+                               ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL;
+
+using Failure = PeerMonitor::HandshakeFailure;
+
+Failure::Kind protocolFailure(int code) {
+    switch (code) {
+        case ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH:
+            return Failure::Kind::Mechanism;
+        case ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC:
+            return Failure::Kind::Crypto;
+        default:
+            return Failure::Kind::Protocol;
+    }
+}
 
 // A connection made again within this of one ending is libzmq reconnecting after its peer
 // dropped the connection (it retries after ZMQ_RECONNECT_IVL, 100 ms by default, plus up to
@@ -53,6 +69,14 @@ int PeerMonitor::quickReconnects() {
     return count;
 }
 
+std::optional<PeerMonitor::HandshakeFailure> PeerMonitor::handshakeFailure() {
+    while (readEvent()) {
+    }
+    std::optional<HandshakeFailure> failure = failure_;
+    failure_.reset();
+    return failure;
+}
+
 bool PeerMonitor::peerLost() {
     while (readEvent()) {
     }
@@ -70,16 +94,54 @@ bool PeerMonitor::readEvent() {
     if (head.size() < sizeof(std::uint16_t)) return true;
     std::uint16_t event = 0;
     std::memcpy(&event, head.data(), sizeof event);
+    // A connection counts as a peer once its handshake succeeded: one refused or speaking
+    // another mechanism comes and goes, and is no peer that was lost.
     switch (event) {
         case ZMQ_EVENT_CONNECTED:
         case ZMQ_EVENT_ACCEPTED:
+            ++handshaking_;
+            break;
+        case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+            if (handshaking_ > 0) --handshaking_;
             if (connected_ > 0) ++crowdedArrivals_;
             ++connected_;
             if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
             lostAt_.reset();
             spdlog::debug("peer connected: {}", address.to_string());
             break;
+        case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+        case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL: {
+            if (handshaking_ > 0) --handshaking_;
+            ++failedOpen_;
+            std::uint32_t value = 0;
+            if (head.size() >= sizeof event + sizeof value) {
+                std::memcpy(&value, static_cast<const char*>(head.data()) + sizeof event,
+                            sizeof value);
+            }
+            const int code = static_cast<int>(value);
+            const Failure::Kind kind = event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH
+                                           ? Failure::Kind::Refused
+                                       : event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL
+                                           ? protocolFailure(code)
+                                           : Failure::Kind::NoDetail;
+            // A failure with a reason tells more than one without.
+            if (!failure_ || failure_->kind == Failure::Kind::NoDetail) {
+                failure_ = Failure{kind, code};
+            }
+            spdlog::debug("handshake failed ({:#x}): {}", value, address.to_string());
+            break;
+        }
         case ZMQ_EVENT_DISCONNECTED:
+            if (failedOpen_ > 0) {
+                --failedOpen_;
+                break;
+            }
+            if (connected_ == 0 && handshaking_ > 0) {
+                // Closed during the handshake, with no reason given at this end.
+                --handshaking_;
+                break;
+            }
             if (connected_ > 0) --connected_;
             lost_ = true;
             lostAt_ = SteadyClock::now();

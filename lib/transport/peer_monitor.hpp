@@ -23,9 +23,9 @@ public:
     PeerMonitor& operator=(const PeerMonitor&) = delete;
 
     // Reads the events that arrived since the last call. True when a connection to a peer
-    // ended among them.
+    // ended among them (one that failed its handshake is no peer: see handshakeFailure()).
     bool peerLost();
-    // Peers connected now, as far as the events read so far tell.
+    // Peers connected now (past the handshake), as far as the events read so far tell.
     int connectedPeers() const { return connected_; }
     // Reads the events that arrived since the last call. How many connections were made
     // again soon after one ended, since the last call: what a sender's libzmq does when the
@@ -36,12 +36,33 @@ public:
     // takes one peer, a second sender that libzmq turned away.
     std::uint64_t crowdedArrivals() const { return crowdedArrivals_; }
 
+    // How a connection's handshake failed, as libzmq's monitor tells it.
+    struct HandshakeFailure {
+        enum class Kind {
+            Refused,    // the ZAP handler refused the peer (HANDSHAKE_FAILED_AUTH)
+            Mechanism,  // one end speaks CURVE, the other plaintext
+            Crypto,     // a CURVE message did not decrypt: the client has a wrong server key
+            Protocol,   // another ZMTP error
+            NoDetail,   // the peer closed the connection during the handshake
+        };
+        Kind kind;
+        int code;  // the ZAP status or the ZMQ_PROTOCOL_ERROR_* value
+    };
+    // Reads the events that arrived since the last call. The first handshake failure among
+    // those not reported yet, or nullopt.
+    std::optional<HandshakeFailure> handshakeFailure();
+
 private:
     bool readEvent();
 
     void* monitored_;  // the monitored socket's libzmq handle
     zmq::socket_t events_;
     int connected_ = 0;
+    // Connections made but not yet through their handshake.
+    int handshaking_ = 0;
+    // Connections whose handshake failed and whose end (DISCONNECTED) is yet to come.
+    int failedOpen_ = 0;
+    std::optional<HandshakeFailure> failure_;  // not reported yet
     bool lost_ = false;
     std::optional<SteadyClock::time_point> lostAt_;  // the last connection that ended
     int quickReconnects_ = 0;

@@ -322,9 +322,9 @@ def wait_stdin_drained(proc, timeout=10):
 # ---------------------------------------------------------------- --stats and --summary
 
 # One --stats line, as docs/cli.md states it: "TOOL: F fps, M MB/s, N frames, D dropped,
-# E errors", the last three totals so far.
+# E errors, R refused", the last four totals so far.
 STATS_LINE = re.compile(r"^(\w+): ([\d.]+) fps, ([\d.]+) MB/s, (\d+) frames, (\d+) dropped, "
-                        r"(\d+) errors$")
+                        r"(\d+) errors, (\d+) refused$")
 
 
 def stats_lines(proc):
@@ -335,7 +335,7 @@ def stats_lines(proc):
         if m:
             out.append(dict(tool=m.group(1), fps=float(m.group(2)), mb_per_s=float(m.group(3)),
                             frames=int(m.group(4)), dropped=int(m.group(5)),
-                            errors=int(m.group(6))))
+                            errors=int(m.group(6)), refused=int(m.group(7))))
     return out
 
 
@@ -367,7 +367,7 @@ def summary_from_stderr(text):
     raise AssertionError("no JSON summary line on stderr:\n" + text)
 
 
-SUMMARY_KEYS = {"frames", "bytes", "seconds", "fps", "dropped", "errors"}
+SUMMARY_KEYS = {"frames", "bytes", "seconds", "fps", "dropped", "errors", "refused"}
 
 
 def check_summary_keys(summary):
