@@ -36,7 +36,7 @@ constexpr int kMaxPort = 65535;
 constexpr unsigned kMaxJpegThreads = 64;
 
 // Flags a --config file cannot set.
-const std::string kCommandLineOnly[] = {"help", "version", "config"};
+const std::string kCommandLineOnly[] = {"help", "version", "config", "check-config"};
 
 const std::string kDefaultMaxFrameSize = std::to_string(transport::kDefaultMaxFrameSide) + "x" +
                                          std::to_string(transport::kDefaultMaxFrameSide) + "x" +
@@ -328,10 +328,14 @@ ParseResult runParser(CLI::App& app, int argc, char** argv,
     app.failure_message([](const CLI::App* a, const CLI::Error& e) {
         return a->get_name() + ": error: " + e.what() + " (see --help)\n";
     });
+    // For a service's config: read and check every flag, then stop before any socket opens.
+    const CLI::Option* checkOnly = app.add_flag(
+        "--check-config", "Check the flags and --config files, print nothing and exit 0 if valid");
     try {
         app.parse(argc, argv);
         checkConfigFiles(app);
         validate();
+        if (checkOnly->count() > 0) return {false, kExitOk};
     } catch (const CLI::ParseError& e) {
         const int code = app.exit(e);
         return {false, code == 0 ? kExitOk : kExitUsage};
