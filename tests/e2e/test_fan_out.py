@@ -42,9 +42,12 @@ def check_stopped_subscriber_slows_no_other(workdir):
         if i == 0:
             # Stopped: it missed what came meanwhile, and it was counted.
             assert s["frames"] < sent["frames"] and s["dropped"] > 0, s
-            # All but a frame or two sent before its subscription arrived (slow joiner).
-            assert sent["frames"] - 3 <= s["frames"] + s["dropped"] <= sent["frames"], s
+            # All but those sent before its subscription arrived (the slow joiner: a second
+            # at most, even in a sanitizer build) were received or counted as dropped.
+            assert sent["frames"] - FPS <= s["frames"] + s["dropped"] <= sent["frames"], s
         else:
+            # The others kept the rate and nearly every frame (PUB's short queue may drop one
+            # in a hiccup, by design, and the first may come before the subscription).
             assert s["frames"] >= sent["frames"] * 0.95, f"sub{i} missed frames: {s} of {sent}"
             assert s["fps"] > FPS * 0.9, f"sub{i} slowed down: {s}"
 
