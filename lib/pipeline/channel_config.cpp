@@ -38,6 +38,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.maxFrameBytes = common.maxFrameBytes;
     config.latest = common.latest;
     config.security = common.security;
+    config.heartbeat = transport::Millis(static_cast<long long>(common.heartbeatSeconds * 1000));
     return config;
 }
 

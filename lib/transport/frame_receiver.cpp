@@ -276,6 +276,8 @@ const std::string& FrameReceiver::receiverId() const { return impl_->receiverId;
 
 std::uint64_t FrameReceiver::refusedPeers() const { return impl_->channel.refusedPeers(); }
 
+std::uint64_t FrameReceiver::heartbeatLosses() const { return impl_->channel.heartbeatLosses(); }
+
 std::string FrameReceiver::securityProblem() const { return impl_->channel.securityProblem(); }
 
 }  // namespace ng::transport

@@ -52,6 +52,7 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
         std::vector<zmq::message_t> message =
             detail::frameMessage(frame, data, config.bidirectional, policy->queuedBytes(),
                                  identity);
+        policy->beforeSending(message);
         outcome = channel.send(message, deadline);
     }
     switch (outcome) {
@@ -110,5 +111,9 @@ std::optional<std::string> FrameSender::terminate() { return impl_->terminate();
 std::string FrameSender::endpoint() const { return impl_->channel.endpoint(); }
 
 std::uint64_t FrameSender::unansweredFrames() const { return impl_->policy->unansweredFrames(); }
+
+std::uint64_t FrameSender::framesSentAgain() const { return impl_->policy->framesSentAgain(); }
+
+std::uint64_t FrameSender::heartbeatLosses() const { return impl_->channel.heartbeatLosses(); }
 
 }  // namespace ng::transport

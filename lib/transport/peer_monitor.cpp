@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace ng::transport::detail {
 
@@ -44,8 +45,8 @@ std::string nextMonitorAddress() {
 
 }  // namespace
 
-PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket)
-    : monitored_(socket.handle()) {
+PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket, SilentLoss silentLoss)
+    : monitored_(socket.handle()), silentLoss_(std::move(silentLoss)) {
     const std::string address = nextMonitorAddress();
     if (zmq_socket_monitor(monitored_, address.c_str(), kWatchedEvents) != 0) {
         throw zmq::error_t();
@@ -106,6 +107,7 @@ bool PeerMonitor::readEvent() {
             if (connected_ > 0) ++crowdedArrivals_;
             ++connected_;
             if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
+            heard();
             lostAt_.reset();
             spdlog::debug("peer connected: {}", address.to_string());
             break;
@@ -143,6 +145,7 @@ bool PeerMonitor::readEvent() {
                 break;
             }
             if (connected_ > 0) --connected_;
+            noteLoss(address.to_string());
             lost_ = true;
             lostAt_ = SteadyClock::now();
             spdlog::debug("peer disconnected: {}", address.to_string());
@@ -151,6 +154,22 @@ bool PeerMonitor::readEvent() {
             break;
     }
     return true;
+}
+
+// libzmq's monitor says no more than DISCONNECTED, whatever the reason. A peer that closed
+// its end had been heard from lately (its last message, or the heartbeats keeping a busy
+// connection alive); one silent for a heartbeat timeout was dropped by the heartbeat: the
+// link or the host is gone, and the connecting end makes the connection again once it is back.
+void PeerMonitor::noteLoss(const std::string& address) {
+    if (silentLoss_.heartbeat.count() == 0) return;
+    const auto silent = SteadyClock::now() - lastHeard_;
+    if (silent < silentLoss_.heartbeat) return;
+    if (silentLoss_.count) ++*silentLoss_.count;
+    spdlog::warn(
+        "no heartbeat from {} on {} for {:.1f} s: dropped the connection (the link or the "
+        "peer is down); it is made again when the peer can be reached",
+        silentLoss_.peerWord, address,
+        std::chrono::duration<double>(silent).count());
 }
 
 }  // namespace ng::transport::detail

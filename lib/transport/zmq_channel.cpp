@@ -30,6 +30,8 @@ constexpr std::size_t kMaxRefusalHeadroom = std::size_t{256} << 20;
 // How long a receiver's close may take to deliver its last answer (the end-of-stream
 // acknowledgement is usually still queued when the caller closes the receiver).
 constexpr Millis kReceiverLinger{1000};
+// ZMTP carries the heartbeat TTL in tenths of a second in 16 bits; twice this fits.
+constexpr Millis kMaxHeartbeat{3'000'000};
 // Bytes a Unix socket may hold before a write blocks (see setCommonOptions()).
 constexpr int kIpcSendBuffer = 4 << 20;
 
@@ -88,6 +90,18 @@ void setCommonOptions(zmq::socket_t& socket, const ChannelConfig& config, Role r
     // receiver that closes right after sending it (as vidgear's does) was now and then lost.
     // An absent receiver still shows: PAIR and REQ time out waiting for the frame's answer,
     // PUSH once its queue is full.
+
+    // Heartbeats find a dead link while no frame is due, and drop the connection so that
+    // the connecting end makes it again when the link returns. The TTL tells the peer to
+    // drop us too when our pings stop; a peer without heartbeats (vidgear) still answers
+    // pings, as libzmq does that itself.
+    if (config.heartbeat.count() > 0) {
+        const int interval = static_cast<int>(std::min<Millis::rep>(config.heartbeat.count(),
+                                                                    kMaxHeartbeat.count()));
+        socket.set(zmq::sockopt::heartbeat_ivl, interval);
+        socket.set(zmq::sockopt::heartbeat_timeout, interval);
+        socket.set(zmq::sockopt::heartbeat_ttl, 2 * interval);
+    }
 
     // A Unix socket's send buffer stays at the kernel's small default (TCP's grows by
     // itself), so a large frame went out in many writes, each waking the receiver. The
@@ -206,16 +220,24 @@ Channel::Channel(const ChannelConfig& config, Role role, const std::atomic<bool>
     ipcFile_.arm(config_.endpoint);
     // Every socket is watched, whether or not its pattern follows its peers: a failed
     // handshake shows nowhere else.
-    monitor_ = std::make_unique<PeerMonitor>(context_, socket_);
+    monitor_ = watch();
 }
 
 Channel::~Channel() = default;
+
+std::unique_ptr<PeerMonitor> Channel::watch() {
+    PeerMonitor::SilentLoss silentLoss;
+    silentLoss.heartbeat = config_.heartbeat;
+    silentLoss.peerWord = role_ == Role::Sender ? "the receiver" : "a sender";
+    silentLoss.count = &heartbeatLosses_;
+    return std::make_unique<PeerMonitor>(context_, socket_, std::move(silentLoss));
+}
 
 void Channel::reopen() {
     monitor_.reset();
     socket_.close();
     socket_ = open();
-    monitor_ = std::make_unique<PeerMonitor>(context_, socket_);
+    monitor_ = watch();
 }
 
 PeerMonitor& Channel::monitor() {

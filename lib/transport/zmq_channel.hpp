@@ -64,18 +64,18 @@ public:
     }
     WaitResult send(std::vector<zmq::message_t>& parts, const Deadline& deadline,
                     const std::atomic<bool>* stop) {
-        return watched(deadline, [&](const Deadline& slice) {
+        return alive(watched(deadline, [&](const Deadline& slice) {
             return sendMessage(socket_, parts, slice, stop);
-        });
+        }));
     }
     WaitResult receive(std::vector<zmq::message_t>& parts, const Deadline& deadline) {
         return receive(parts, deadline, &stop_);
     }
     WaitResult receive(std::vector<zmq::message_t>& parts, const Deadline& deadline,
                        const std::atomic<bool>* stop) {
-        return watched(deadline, [&](const Deadline& slice) {
+        return alive(watched(deadline, [&](const Deadline& slice) {
             return receiveMessage(socket_, parts, slice, stop);
-        });
+        }));
     }
 
     // Runs `wait` (which returns Expired when its deadline passed) in slices until
@@ -100,6 +100,8 @@ public:
     // Receiver: the last handshake failure or refusal, told as the reason no sender got
     // through; "" when there was none.
     std::string securityProblem() const;
+    // Connections dropped because the peer sent no heartbeat (see PeerMonitor::SilentLoss).
+    std::uint64_t heartbeatLosses() const { return heartbeatLosses_; }
     // Connections the ZAP handler refused (any thread).
     std::uint64_t refusedPeers() const { return zap_ ? zap_->refused() : 0; }
 
@@ -124,6 +126,12 @@ private:
     static constexpr int kUnexplainedFailures = 3;
 
     zmq::socket_t open();
+    std::unique_ptr<PeerMonitor> watch();
+    // A message went through: the peer was alive just now (see PeerMonitor::heard()).
+    WaitResult alive(WaitResult result) {
+        if (result == WaitResult::Ready && monitor_) monitor_->heard();
+        return result;
+    }
     // Binds or connects `socket` to `endpoint`.
     void attach(zmq::socket_t& socket, const Endpoint& endpoint) const;
     std::unique_ptr<ZapHandler> startAccessCheck();
@@ -149,6 +157,7 @@ private:
     std::optional<SteadyClock::time_point> lastFailureLog_;
     std::uint64_t unloggedFailures_ = 0;
     int unexplainedFailures_ = 0;  // sender: failed handshakes with no reason given
+    std::uint64_t heartbeatLosses_ = 0;
 };
 
 }  // namespace ng::transport::detail
