@@ -218,6 +218,7 @@ Channel::Channel(const ChannelConfig& config, Role role, const std::atomic<bool>
       socket_(open()),
       endpoint_(actualEndpoint(socket_, config_.endpoint)) {
     ipcFile_.arm(config_.endpoint);
+    sendsAreAlive_ = role_ == Role::Sender && !pattern_.watchesPeers(role_);
     // Every socket is watched, whether or not its pattern follows its peers: a failed
     // handshake shows nowhere else.
     monitor_ = watch();

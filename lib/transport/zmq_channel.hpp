@@ -64,9 +64,12 @@ public:
     }
     WaitResult send(std::vector<zmq::message_t>& parts, const Deadline& deadline,
                     const std::atomic<bool>* stop) {
-        return alive(watched(deadline, [&](const Deadline& slice) {
+        const WaitResult sent = watched(deadline, [&](const Deadline& slice) {
             return sendMessage(socket_, parts, slice, stop);
-        }));
+        });
+        // A sender that gets answers goes by them; one that gets none (PUSH, PUB) has only
+        // its sends to go by.
+        return sendsAreAlive_ ? alive(sent) : sent;
     }
     WaitResult receive(std::vector<zmq::message_t>& parts, const Deadline& deadline) {
         return receive(parts, deadline, &stop_);
@@ -158,6 +161,7 @@ private:
     std::uint64_t unloggedFailures_ = 0;
     int unexplainedFailures_ = 0;  // sender: failed handshakes with no reason given
     std::uint64_t heartbeatLosses_ = 0;
+    bool sendsAreAlive_ = false;  // set in the constructor
 };
 
 }  // namespace ng::transport::detail
