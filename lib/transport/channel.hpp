@@ -52,7 +52,7 @@ struct ChannelConfig {
     SecurityConfig security;
     // ZeroMQ heartbeats (ZMQ_HEARTBEAT_IVL, _TIMEOUT, _TTL) on every connection: a peer
     // silent this long after a ping is dropped, reported, and connected to again. 0 = off.
-    Millis heartbeat{2000};
+    Millis heartbeat{0};
 };
 
 // The sending end. Sockets live on the thread that calls send()/terminate().

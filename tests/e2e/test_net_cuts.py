@@ -14,7 +14,7 @@ PORT = 5555
 
 
 def stream_flags(hosts, pattern):
-    return ["-a", hosts.receiver_addr, "-p", PORT, "--pattern", pattern]
+    return ["-a", hosts.receiver_addr, "-p", PORT, "--pattern", pattern, "--heartbeat", 2]
 
 
 def in_parallel(jobs):
