@@ -177,6 +177,7 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
             case WaitResult::Expired:
                 break;
         }
+        if (channel_.monitor().connectedPeers() > 0) receiverSeen_ = true;
         if (receiverGone_) return {Outcome::ReceiverGone, {}};
         if (rules_.answersLost(channel_.monitor())) {
             receiverGone_ = true;  // go round once more for answers sent before it went
@@ -189,13 +190,17 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
 
 void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
     const ChannelConfig& config = channel_.config();
-    if (channel_.monitor().connectedPeers() == 0) {
+    // A receiver that let this sender connect but never answered it, and whose connection
+    // then ended (a PAIR receiver keeps its first sender and lets the heartbeat drop
+    // others), is better explained by the pattern's hint than by "none is connected".
+    const std::string hint = answeredAny_ ? "" : rules_.neverAnsweredHint();
+    const bool neverAnsweredSeen = receiverSeen_ && !hint.empty();
+    if (channel_.monitor().connectedPeers() == 0 && !neverAnsweredSeen) {
         throw TimeoutError(fmt::format(
             "no receiver answered at {} within {}: none is connected (is ngrecv running there "
             "with the same --pattern ({}) and --protocol? --timeout 0 waits forever)",
             channel_.endpoint(), formatSeconds(config.timeout), static_cast<int>(config.pattern)));
     }
-    const std::string hint = answeredAny_ ? "" : rules_.neverAnsweredHint();
     if (!hint.empty()) {
         throw TimeoutError(fmt::format("the receiver at {} never answered within {}: {}",
                                        channel_.endpoint(), formatSeconds(config.timeout), hint));

@@ -120,6 +120,8 @@ private:
     std::optional<SteadyClock::time_point> unansweredSince_;
     std::uint64_t unansweredFrames_ = 0;
     bool answeredAny_ = false;
+    // A receiver was connected at some point, on this socket or one before a reopen.
+    bool receiverSeen_ = false;
 };
 
 }  // namespace ng::transport::detail
