@@ -36,6 +36,11 @@ Failure::Kind protocolFailure(int code) {
 // as much again), not a new sender. Events are read when the owner next looks, so the
 // measured gap is at most the real one plus the owner's polling gap.
 constexpr std::chrono::milliseconds kQuickReconnect{500};
+// A connection cut off for an oversized message ends as that message arrives, so its peer
+// was heard from a frame interval or so before. One silent this long before it ended was
+// lost to a cut link (dropped by a heartbeat, or closed by a sender that reopened meanwhile),
+// and the connection made again once the link is back is no sign of a cut-off.
+constexpr std::chrono::milliseconds kSilentBeforeLoss{2000};
 
 // Each monitor publishes on its own inproc address within the context.
 std::string nextMonitorAddress() {
@@ -145,9 +150,15 @@ bool PeerMonitor::readEvent() {
                 break;
             }
             if (connected_ > 0) --connected_;
-            noteLoss(address.to_string());
             lost_ = true;
-            lostAt_ = SteadyClock::now();
+            // Only a connection that ended while its peer was talking may come back as a
+            // cut-off sender (quickReconnects()).
+            if (noteLoss(address.to_string()) ||
+                SteadyClock::now() - lastHeard_ >= kSilentBeforeLoss) {
+                lostAt_.reset();
+            } else {
+                lostAt_ = SteadyClock::now();
+            }
             spdlog::debug("peer disconnected: {}", address.to_string());
             break;
         default:
@@ -160,16 +171,17 @@ bool PeerMonitor::readEvent() {
 // its end had been heard from lately (its last message, or the heartbeats keeping a busy
 // connection alive); one silent for a heartbeat timeout was dropped by the heartbeat: the
 // link or the host is gone, and the connecting end makes the connection again once it is back.
-void PeerMonitor::noteLoss(const std::string& address) {
-    if (silentLoss_.heartbeat.count() == 0) return;
+bool PeerMonitor::noteLoss(const std::string& address) {
+    if (silentLoss_.heartbeat.count() == 0) return false;
     const auto silent = SteadyClock::now() - lastHeard_;
-    if (silent < silentLoss_.heartbeat) return;
+    if (silent < silentLoss_.heartbeat) return false;
     if (silentLoss_.count) ++*silentLoss_.count;
     spdlog::warn(
         "no heartbeat from {} on {} for {:.1f} s: dropped the connection (the link or the "
         "peer is down); it is made again when the peer can be reached",
         silentLoss_.peerWord, address,
         std::chrono::duration<double>(silent).count());
+    return true;
 }
 
 }  // namespace ng::transport::detail

@@ -69,7 +69,8 @@ public:
 private:
     bool readEvent();
 
-    void noteLoss(const std::string& address);
+    // Warns of a connection dropped for want of heartbeats; true when it was one.
+    bool noteLoss(const std::string& address);
 
     void* monitored_;  // the monitored socket's libzmq handle
     SilentLoss silentLoss_;
