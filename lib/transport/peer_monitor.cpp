@@ -91,6 +91,15 @@ bool PeerMonitor::peerLost() {
     return lost;
 }
 
+// Messages that come after a long silence are those a cut link held back; a sender that
+// reopened its socket meanwhile closes the old connection right after them, which looks
+// like a cut-off unless the silence is remembered.
+void PeerMonitor::heard() {
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (now - lastHeard_ >= kSilentBeforeLoss) resumedAt_ = now;
+    lastHeard_ = now;
+}
+
 // One event is two parts: 16-bit event id and 32-bit value, then the peer's address.
 bool PeerMonitor::readEvent() {
     zmq::message_t head;
@@ -112,7 +121,7 @@ bool PeerMonitor::readEvent() {
             if (connected_ > 0) ++crowdedArrivals_;
             ++connected_;
             if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
-            heard();
+            lastHeard_ = SteadyClock::now();
             lostAt_.reset();
             spdlog::debug("peer connected: {}", address.to_string());
             break;
@@ -154,7 +163,8 @@ bool PeerMonitor::readEvent() {
             // Only a connection that ended while its peer was talking may come back as a
             // cut-off sender (quickReconnects()).
             if (noteLoss(address.to_string()) ||
-                SteadyClock::now() - lastHeard_ >= kSilentBeforeLoss) {
+                SteadyClock::now() - lastHeard_ >= kSilentBeforeLoss ||
+                (resumedAt_ && SteadyClock::now() - *resumedAt_ < kSilentBeforeLoss)) {
                 lostAt_.reset();
             } else {
                 lostAt_ = SteadyClock::now();

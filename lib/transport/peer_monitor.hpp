@@ -38,7 +38,7 @@ public:
     bool peerLost();
     // A message came from a peer: it was alive then. A connection that ends a heartbeat
     // timeout or more after the last sign of life ended for want of heartbeats.
-    void heard() { lastHeard_ = SteadyClock::now(); }
+    void heard();
     // Peers connected now (past the handshake), as far as the events read so far tell.
     int connectedPeers() const { return connected_; }
     // Reads the events that arrived since the last call. How many connections were made
@@ -75,6 +75,9 @@ private:
     void* monitored_;  // the monitored socket's libzmq handle
     SilentLoss silentLoss_;
     SteadyClock::time_point lastHeard_ = SteadyClock::now();
+    // When a message came after a long silence: a link back after a cut, whose old
+    // connections end now with the data they kept (see heard()).
+    std::optional<SteadyClock::time_point> resumedAt_;
     zmq::socket_t events_;
     int connected_ = 0;
     // Connections made but not yet through their handshake.
