@@ -13,8 +13,8 @@ PATTERNS = {0: "PAIR", 1: "REQ/REP", 3: "PUSH/PULL"}
 PORT = 5555
 
 
-def stream_flags(hosts, pattern):
-    return ["-a", hosts.receiver_addr, "-p", PORT, "--pattern", pattern, "--heartbeat", 2]
+def stream_flags(hosts, pattern, heartbeat=2):
+    return ["-a", hosts.receiver_addr, "-p", PORT, "--pattern", pattern, "--heartbeat", heartbeat]
 
 
 def in_parallel(jobs):
@@ -91,7 +91,7 @@ def check_idle_half_open_link(workdir):
     heartbeat, frames = 1, 6
     with TwoHosts() as hosts:
         recv_json, send_json = os.path.join(workdir, "recv.json"), os.path.join(workdir, "send.json")
-        common = [*stream_flags(hosts, 0), "--heartbeat", heartbeat, "-t", "30"]
+        common = [*stream_flags(hosts, 0, heartbeat), "-t", "30"]
         recv = hosts.ngrecv([*common, "-o", "null", "--stats", "--summary", recv_json], workdir)
         send = hosts.ngsend([*common, "-s", "test", "--size", "320x240", "--fps", 0.5,
                              "-n", frames, "--compression", "jpeg", "--summary", send_json],
@@ -124,7 +124,7 @@ def cut_for_good(workdir, pattern, timeout, heartbeat, results):
     wd = os.path.join(workdir, str(pattern))
     where = f"cut for good, pattern {pattern} ({PATTERNS[pattern]})"
     with TwoHosts() as hosts:
-        common = [*stream_flags(hosts, pattern), "--heartbeat", heartbeat, "-t", timeout]
+        common = [*stream_flags(hosts, pattern, heartbeat), "-t", timeout]
         recv = hosts.ngrecv([*common, "-o", "null", "--stats"], wd)
         send = hosts.ngsend([*common, "-s", "test", "--size", "320x240", "--fps", 30,
                              "--compression", "jpeg"], wd)
