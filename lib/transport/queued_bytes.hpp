@@ -42,8 +42,9 @@ public:
 
 private:
     // Shared with release() on libzmq's I/O thread; every field under `mutex`. The waiter
-    // says what it waits for (waiting, waitBytes, waitFrames), and release() notifies only
-    // once that holds, so a burst costs the I/O thread one wake-up, not one per frame.
+    // (only ever the sender's thread, so one at a time) says what it waits for (waiting,
+    // waitBytes, waitFrames), and release() notifies only once that holds, so a burst costs
+    // the I/O thread one wake-up, not one per frame.
     struct State {
         explicit State(std::size_t byteBudget) : budget(byteBudget) {}
         // Whether a frame of `bytes` may join while fewer than `frameLimit` are queued.
