@@ -20,13 +20,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PATTERNS = {"pair": 0, "reqrep": 1, "pushpull": 3}
-SIZES = [(640, 480), (1280, 720), (1920, 1080)]
+SIZES = [(320, 240), (640, 480), (1280, 720), (1920, 1080)]
 PROTOCOLS = ["tcp", "ipc"]
 # Frames per run: about half a second of traffic at the ceiling's rate on this kind of
 # machine. The shared machine's slow spells come and go within seconds and hit a pair's
 # two halves alike or not at all, so for the same time more, shorter pairs (--repeat)
 # give a steadier median (a single pair's ratio spreads by ±0.1 and more).
-FRAMES = {(640, 480): 1500, (1280, 720): 800, (1920, 1080): 400}
+FRAMES = {(320, 240): 4000, (640, 480): 1500, (1280, 720): 800, (1920, 1080): 400}
 
 
 def free_port():
@@ -165,12 +165,17 @@ def throughput(args, workdir):
         # The median of each adjacent pair's ratio: a pair runs within a second or two, so a
         # slower spell of the shared machine hits both of its halves.
         ratio = statistics.median(b["fps"] / a["fps"] for a, b in pairs[combo])
+        # CPU per frame against the ceiling's, each end on its own (issue 23: at most 1.15).
+        cpu = {end: statistics.median(b[f"{end}_cpu_us_per_frame"] / a[f"{end}_cpu_us_per_frame"]
+                                      for a, b in pairs[combo]) for end in ("send", "recv")}
         row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
                "frames": frames_per_run(args, size), "repeat": args.repeat,
                "ceiling": c, "ng": t, "ratio": ratio,
+               "send_cpu_ratio": cpu["send"], "recv_cpu_ratio": cpu["recv"],
                "pairs_fps": [[a["fps"], b["fps"]] for a, b in pairs[combo]]}
         print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
-              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
+              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}, CPU/frame vs ceiling "
+              f"send {cpu['send']:.2f} recv {cpu['recv']:.2f}", file=sys.stderr)
         results.append(row)
     return results
 
@@ -181,7 +186,7 @@ JPEG_QUALITY = 90
 # Repetitions of the JPEG and latency rows (fewer with --smoke): they spread less than the
 # throughput ratios, and each repetition takes longer (three runs; ten paced seconds).
 OTHER_ROWS_REPEAT = 11
-JPEG_FRAMES = {(640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
+JPEG_FRAMES = {(320, 240): 3000, (640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
 PSNR_FRAMES = 30
 
 
@@ -605,6 +610,9 @@ def main():
                         help="only the fan-in row: N JPEG senders into one ngrecv, N growing")
     parser.add_argument("--curve", action="store_true",
                         help="only the CURVE off/on rows; implies --no-docs")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the throughput rows (with --only, the rows named); implies "
+                             "--no-docs")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -639,6 +647,13 @@ def main():
         with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
             rows = curve_rows(args, workdir)
         print(curve_table(rows))
+        return
+    if args.throughput_only:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = throughput(args, workdir)
+        print(table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
         return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
