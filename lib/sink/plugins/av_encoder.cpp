@@ -72,7 +72,9 @@ int AvEncoder::open(const AVCodec& codec, const VideoSettings& settings, bool gl
         c.flags |= AV_CODEC_FLAG_QSCALE;
         c.global_quality = FF_QP2LAMBDA * kQuantiser;
     }
-    c.thread_count = 0;  // the encoder's own choice, as ffmpeg leaves it
+    // Memory is pictures and state held per thread. One thread per encoder: a hub records
+    // many cameras, each on its own sink thread, so the cores are used anyway.
+    c.thread_count = 1;
     if (globalHeader) c.flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     AVDictionary* options = nullptr;
     if (codec.id == AV_CODEC_ID_H264) {
@@ -80,10 +82,7 @@ int AvEncoder::open(const AVCodec& codec, const VideoSettings& settings, bool gl
         av_dict_set_int(&options, "crf", settings.crf, 0);
         // x264's presets look up to 60 frames ahead; every frame held is a picture in memory.
         av_dict_set_int(&options, "rc-lookahead", settings.lookahead, 0);
-        // Memory is pictures held: each frame thread holds its own, and B-frames hold
-        // pictures back for reordering. One thread per encoder (a hub records many
-        // cameras, each on its own sink thread) and none of them keeps a recording small.
-        c.thread_count = 1;
+        // B-frames hold pictures back for reordering.
         c.max_b_frames = 0;
     }
     const int rc = avcodec_open2(&c, &codec, &options);
