@@ -1,10 +1,21 @@
 // The spellings of --video-codec and the checks of a video output's settings at start-up.
 #include "sink/video_settings.hpp"
 
+#include <algorithm>
+#include <array>
+
 #include "core/errors.hpp"
 #include "sink/output_folder.hpp"
 
 namespace ng::sink {
+
+namespace {
+// x264's presets. Checked here, since FFmpeg's H.264 fallback (MPEG-4 part 2) would
+// otherwise hide a misspelt one.
+constexpr std::array<const char*, 10> kX264Presets = {
+    "ultrafast", "superfast", "veryfast", "faster",   "fast",
+    "medium",    "slow",      "slower",   "veryslow", "placebo"};
+}  // namespace
 
 bool parseVideoCodec(const std::string& text, VideoCodec& codec) {
     for (const VideoCodec c : {VideoCodec::Auto, VideoCodec::Copy, VideoCodec::H264,
@@ -43,6 +54,12 @@ void checkVideoSettings(const std::string& spec, const VideoSettings& settings) 
         throw UsageError("output '" + spec +
                          "': --keep and --keep-size delete old segments, "
                          "and there are none without --segment (e.g. --segment 10m)");
+    }
+    if (std::none_of(kX264Presets.begin(), kX264Presets.end(),
+                     [&](const char* p) { return settings.preset == p; })) {
+        throw UsageError("--video-preset " + settings.preset +
+                         ": not an x264 preset; use ultrafast, superfast, veryfast, faster, "
+                         "fast, medium, slow, slower or veryslow");
     }
     if (settings.crf < 0 || settings.crf > 51) {
         throw UsageError("--video-crf " + std::to_string(settings.crf) +

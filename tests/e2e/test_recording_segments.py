@@ -186,6 +186,7 @@ def check_bad_recording_flags(workdir):
     for args, words in ((["--keep", "1d", "-o", "a.mkv"], "--segment"),
                         (["--segment", "2s", "-o", "null"], "video"),
                         (["--video-codec", "ffv1", "-o", "a.mp4"], ".mkv"),
+                        (["--video-preset", "veryfst", "-o", "a.mkv"], "x264 preset"),
                         (["--segment", "2x", "-o", "a.mkv"], "duration")):
         recv = ngtest.ngrecv([*args, *endpoint()], workdir, cwd=workdir)
         ngtest.expect_exit(recv, 2)

@@ -119,6 +119,9 @@ TEST_SUITE("recording") {
         CHECK_THROWS_AS(checkVideoSettings("a.mp4", settings), ng::UsageError);
         CHECK_NOTHROW(checkVideoSettings("a.mkv", settings));
         settings = {};
+        settings.preset = "veryfst";
+        CHECK_THROWS_AS(checkVideoSettings("a.mkv", settings), ng::UsageError);
+        settings = {};
         settings.keepBytes = 1000;
         CHECK_THROWS_AS(checkVideoSettings("a.mkv", settings), ng::UsageError);
         settings.segmentUs = 1'000'000;
