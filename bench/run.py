@@ -525,6 +525,62 @@ def curve_table(rows):
     return "\n".join(lines)
 
 
+# ---- Recording rows (issue 24): ngrecv's CPU per frame and peak RSS writing a video file
+# with each codec, from the same JPEG stream; "null" is the stream alone, for reference.
+
+RECORDING_CODECS = ["null", "copy", "mjpeg", "h264", "ffv1"]
+RECORDING_SIZES = [(640, 480), (1280, 720)]
+RECORDING_FRAMES = 300
+
+
+def run_recording(args, size, codec, frames, workdir):
+    run_dir = Path(workdir) / f"rec-{codec}-{size[0]}x{size[1]}-{time.monotonic_ns()}"
+    run_dir.mkdir()
+    summary = run_dir / "summary.json"
+    common = ["--pattern", "3", "-t", "30", "-q"] + endpoint_args("tcp", run_dir)
+    output = ["-o", "null"] if codec == "null" else ["-o", str(run_dir / "rec.mkv"),
+                                                      "--video-codec", codec]
+    recv, send = measure(
+        [str(args.bin / "ngrecv"), *output, "--summary", str(summary)] + common,
+        [str(args.bin / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}", "--fps", "0",
+         "--compression", "jpeg", "-n", str(frames)] + common,
+        frames, 0, run_dir)
+    result = json.loads(summary.read_text())
+    if result["frames_written"] != frames:
+        raise RuntimeError(f"{codec}: ngrecv wrote {result['frames_written']} of {frames} frames")
+    return {"size": f"{size[0]}x{size[1]}", "codec": codec, "frames": frames,
+            "recv_cpu_us_per_frame": recv.cpu_seconds / frames * 1e6,
+            "recv_peak_rss_mb": recv.peak_rss_mb,
+            "file_kb_per_frame": (run_dir / "rec.mkv").stat().st_size / frames / 1024
+            if codec != "null" else 0.0}
+
+
+def recording_rows(args, workdir):
+    sizes = [s for s in RECORDING_SIZES if f"{s[0]}x{s[1]}" in args.only] or RECORDING_SIZES
+    codecs = [c for c in RECORDING_CODECS if c in args.only] or RECORDING_CODECS
+    frames = 10 if args.smoke else (args.frames or RECORDING_FRAMES)
+    repeat = 1 if args.smoke else min(args.repeat, 3)
+    rows = []
+    for size in sizes:
+        for codec in codecs:
+            runs = [run_recording(args, size, codec, frames, workdir) for _ in range(repeat)]
+            row = dict(runs[0])
+            for key in ("recv_cpu_us_per_frame", "recv_peak_rss_mb", "file_kb_per_frame"):
+                row[key] = statistics.median(r[key] for r in runs)
+            rows.append(row)
+            print(f"recording {row}", file=sys.stderr)
+    return rows
+
+
+def recording_table(rows):
+    lines = ["| size | codec | ngrecv CPU µs/frame | ngrecv peak RSS MB | file KB/frame |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['codec']} | {r['recv_cpu_us_per_frame']:.0f} | "
+                     f"{r['recv_peak_rss_mb']:.1f} | {r['file_kb_per_frame']:.1f} |")
+    return "\n".join(lines)
+
+
 def machine():
     model = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -613,6 +669,10 @@ def main():
     parser.add_argument("--throughput-only", action="store_true",
                         help="only the throughput rows (with --only, the rows named); implies "
                              "--no-docs")
+    parser.add_argument("--recording", action="store_true",
+                        help="only the recording rows: ngrecv writing mkv per codec (copy, "
+                             "mjpeg, h264, ffv1) from a JPEG stream; --only picks sizes and "
+                             "codecs, e.g. --recording --only 1280x720 h264")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -642,6 +702,11 @@ def main():
                 result = instructions_per_frame(args, workdir, pattern=pattern)
             print(f"instructions per frame at {result['size']} {result['pattern']}: "
                   f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
+        return
+    if args.recording:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = recording_rows(args, workdir)
+        print(recording_table(rows))
         return
     if args.curve:
         with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/config_file.hpp"
+#include "cli/quantity.hpp"
 #include "core/errors.hpp"
 #include "source/colorspace.hpp"
 #include "source/stabilizer.hpp"
@@ -496,6 +497,50 @@ void addSendersOption(CLI::App& app, RecvOptions& out) {
         ->check(CLI::Range(1, 1 << 20));
 }
 
+
+// Recording (issue 24): the video files' codec and encoder settings, segments and retention.
+void addRecordingOptions(CLI::App& app, RecvOptions& out) {
+    app.add_option("--video-codec", out.videoCodec,
+                   "Video files: copy (store the received JPEGs as they are), h264, mjpeg or "
+                   "ffv1 [default: copy for a JPEG stream into .mkv/.avi, else h264 (.avi: "
+                   "mjpeg)]")
+        ->check(CLI::IsMember({"auto", "copy", "h264", "mjpeg", "ffv1"}));
+    app.add_option("--video-preset", out.videoPreset,
+                   "h264: x264's preset, ultrafast … veryslow (slower: smaller files, more CPU)")
+        ->capture_default_str();
+    app.add_option("--video-crf", out.videoCrf,
+                   "h264: quality, 0 (lossless) … 51 (worst); each +6 about halves the size")
+        ->check(CLI::Range(0, 51))
+        ->capture_default_str();
+    const auto duration = [](std::int64_t& us, const char* flag) {
+        return [&us, flag](const std::string& value) {
+            const std::optional<std::int64_t> parsed = parseDurationUs(value);
+            if (!parsed) {
+                throw CLI::ValidationError(flag, "'" + value + "' is not a duration: use a "
+                                           "number with s, m, h or d, e.g. 10m or 2s");
+            }
+            us = *parsed;
+        };
+    };
+    app.add_option_function<std::string>("--segment", duration(out.segmentUs, "--segment"),
+                                         "Video files: start a new file every DURATION (e.g. "
+                                         "10m); name them with strftime fields, e.g. -o "
+                                         "'rec/%Y-%m-%d/%H%M%S.mkv'");
+    app.add_option_function<std::string>("--keep", duration(out.keepUs, "--keep"),
+                                         "With --segment: delete segments that ended longer "
+                                         "than DURATION ago (e.g. 7d)");
+    app.add_option_function<std::string>(
+        "--keep-size",
+        [&out](const std::string& value) {
+            const std::optional<std::uint64_t> parsed = parseByteSize(value);
+            if (!parsed) {
+                throw CLI::ValidationError("--keep-size", "'" + value + "' is not a size: use a "
+                                           "number with k, M, G or T, e.g. 500M or 20G");
+            }
+            out.keepBytes = *parsed;
+        },
+        "With --segment: delete the oldest segments of each output beyond SIZE (e.g. 20G)");
+}
 }  // namespace
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
@@ -646,6 +691,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
         ->check(sizeValidator())
         ->needs(app.get_option("--reply-source"));
     addSendersOption(app, out);
+    addRecordingOptions(app, out);
 
     ParseResult result = runParser(app, argc, argv, [&] {
         splitAddresses(text, out.common);

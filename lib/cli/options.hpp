@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -73,6 +74,13 @@ struct RecvOptions {
         return none;
     }();
     int senders = 0;       // --senders: terminates that end the stream; 0 = see docs/cli.md
+    // Video files (issue 24); the pipeline turns these into sink::VideoSettings.
+    std::string videoCodec = "auto";  // --video-codec: auto, copy, h264, mjpeg, ffv1
+    std::string videoPreset = "veryfast";
+    int videoCrf = 23;
+    std::int64_t segmentUs = 0;   // --segment; 0 = one file
+    std::int64_t keepUs = 0;      // --keep; 0 = keep every segment
+    std::uint64_t keepBytes = 0;  // --keep-size; 0 = no limit
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

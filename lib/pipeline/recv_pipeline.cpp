@@ -261,6 +261,18 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     return result;
 }
 
+// The files a video output wrote: path, frames stored, bytes, and whether --keep removed it.
+std::string segmentsJson(const std::vector<sink::RecordedSegment>& segments) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const sink::RecordedSegment& s = segments[i];
+        json += fmt::format("{}{{\"path\": {}, \"frames\": {}, \"bytes\": {}, \"deleted\": {}}}",
+                            i ? ", " : "", jsonString(s.path), s.frames, s.bytes,
+                            s.deleted ? "true" : "false");
+    }
+    return json + "]";
+}
+
 // One JSON object per output: what it took and whether it failed.
 std::string outputsJson(const std::vector<OutputReport>& reports) {
     std::string json = "[";
@@ -269,10 +281,11 @@ std::string outputsJson(const std::vector<OutputReport>& reports) {
         json += fmt::format(
             "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
             "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
-            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}}}",
+            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}{}}}",
             i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
             r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
-            r.failed ? "true" : "false", jsonString(r.error));
+            r.failed ? "true" : "false", jsonString(r.error),
+            r.kind == "video" ? ", \"segments\": " + segmentsJson(r.segments) : std::string());
     }
     return json + "]";
 }
@@ -389,11 +402,38 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
     writeSummary(options.common.summaryPath, stats.snapshot(), extras);
 }
 
+// The recording flags, checked against the video outputs: a flag no output uses is a
+// mistake worth telling at start-up.
+sink::VideoSettings videoSettings(const cli::RecvOptions& options,
+                                  const std::vector<std::string>& specs) {
+    sink::VideoSettings video;
+    if (!sink::parseVideoCodec(options.videoCodec, video.codec)) {
+        throw UsageError("--video-codec " + options.videoCodec +
+                         ": use copy, h264, mjpeg or ffv1");
+    }
+    video.preset = options.videoPreset;
+    video.crf = options.videoCrf;
+    video.segmentUs = options.segmentUs;
+    video.keepUs = options.keepUs;
+    video.keepBytes = options.keepBytes;
+    const bool asked = video.codec != sink::VideoCodec::Auto || video.segmentUs > 0 ||
+                       video.keepUs > 0 || video.keepBytes > 0;
+    const bool anyVideo = std::any_of(specs.begin(), specs.end(), [](const std::string& spec) {
+        return sink::outputKind(sink::expandName(spec, "name")) == "video";
+    });
+    if (asked && !anyVideo) {
+        throw UsageError("--video-codec, --segment and --keep apply to video files, and no -o "
+                         "names one; add e.g. -o rec.mkv");
+    }
+    return video;
+}
+
 int runReceiverBody(const cli::RecvOptions& options) {
     const std::atomic<bool>& stopSignal = installStopSignals();
     checkSummaryWritable(options.common.summaryPath);
     const std::vector<std::string> specs = chooseOutputs(options);
-    std::vector<sink::Output> outputs = sink::makeOutputs(specs);
+    const sink::VideoSettings video = videoSettings(options, specs);
+    std::vector<sink::Output> outputs = sink::makeOutputs(specs, video);
     std::vector<std::string> perSender;
     std::copy_if(specs.begin(), specs.end(), std::back_inserter(perSender), sink::isPerSender);
     const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
@@ -417,7 +457,7 @@ int runReceiverBody(const cli::RecvOptions& options) {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
         SinkStage sinks(std::move(outputs), std::move(perSender), queue, options.outputFps, stats,
-                        stopSignal);
+                        stopSignal, video);
         result = receiveFrames(options, receiver, sinks, queue, stats, registry, dataToStderr,
                                stopSignal);
         sinks.join();  // every queued frame is written and every output finalised

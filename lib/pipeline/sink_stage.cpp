@@ -25,16 +25,11 @@ bool allWriteInstantly(const std::vector<sink::Output>& outputs) {
     return std::all_of(outputs.begin(), outputs.end(),
                        [](const auto& output) { return output.sink->writesInstantly(); });
 }
-
-bool anyNeedsPixels(const std::vector<sink::Output>& outputs) {
-    return std::any_of(outputs.begin(), outputs.end(),
-                       [](const auto& output) { return !output.sink->takesJpeg(); });
-}
 }  // namespace
 
 SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
                      BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
-                     const std::atomic<bool>& stopSignal)
+                     const std::atomic<bool>& stopSignal, const sink::VideoSettings& video)
     : perSender_(std::move(perSender)),
       queue_(queue),
       outputFps_(outputFps),
@@ -43,7 +38,7 @@ SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string>
       // Per-sender outputs are files and windows: none writes instantly, and most need
       // pixels (what each takes is known only once it is made).
       writeInline_(perSender_.empty() && allWriteInstantly(outputs)),
-      needsPixels_(!perSender_.empty() || anyNeedsPixels(outputs)),
+      video_(video),
       decodeFailures_("skipped a frame that does not decode", kDecodeFailuresLogged,
                       std::chrono::seconds(0), tellDecodeFailures) {
     for (sink::Output& output : outputs) {
@@ -156,6 +151,7 @@ sink::StreamInfo SinkStage::streamInfo(const Frame& first, const SenderInfo& sen
     if (outputFps_ > 0) info.fps = outputFps_;
     if (info.realTime) info.fps = first.nominalFps;
     info.peer = sender.peer;
+    info.codec = first.codec;
     return info;
 }
 
@@ -198,7 +194,7 @@ void SinkStage::openForSender(const Frame& first) {
         slot.report.kind = sink::outputKind(slot.report.spec);
         std::string error;
         try {
-            slot.output = sink::makeOutput(slot.report.spec);
+            slot.output = sink::makeOutput(slot.report.spec, video_);
         } catch (const std::exception& e) {
             error = e.what();
         }
@@ -246,25 +242,28 @@ std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     }
 }
 
+bool SinkStage::needsPixels(std::uint32_t sender) const {
+    return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& slot) {
+        return slot.sender == sender && !slot.done && slot.output.sink &&
+               !slot.output.sink->takesJpeg();
+    });
+}
+
 void SinkStage::write(const Frame& frame) {
     if (frame.empty()) {
         closeSender(frame.sender);  // senderEnded()'s sign
         return;
     }
-    std::optional<Frame> decoded;
-    if (frame.codec != Codec::Raw && needsPixels_) {
-        decoded = decodeForSinks(frame);
-        if (!decoded) return;
-    }
-    const Frame& pixels = decoded ? *decoded : frame;
+    // Outputs open with the frame as it came: its shape is the picture's also when it is a
+    // JPEG, and a video file learns that it may store the JPEGs as they are.
     if (!sharedOpened_) {
-        openShared(pixels);
+        openShared(frame);
         sharedOpened_ = true;
     }
     if (senderOutputs_.size() <= frame.sender) senderOutputs_.resize(frame.sender + 1);
     SenderOutputs& sender = senderOutputs_[frame.sender];
     if (!sender.opened) {
-        openForSender(pixels);
+        openForSender(frame);
         sender.opened = true;
     } else if (frame.shape != sender.lastShape) {
         // Typically a sender restarted with another --size.
@@ -275,6 +274,12 @@ void SinkStage::write(const Frame& frame) {
             frame.shape.width, frame.shape.height, frame.shape.channels);
     }
     sender.lastShape = frame.shape;
+    std::optional<Frame> decoded;
+    if (frame.codec != Codec::Raw && needsPixels(frame.sender)) {
+        decoded = decodeForSinks(frame);
+        if (!decoded) return;
+    }
+    const Frame& pixels = decoded ? *decoded : frame;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
         if (slot.sender != frame.sender) {
@@ -329,7 +334,9 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
     slot.report.repeatedForRate = slot.output.sink->framesRepeatedForRate();
     try {
         slot.output.sink->close();
+        slot.report.segments = slot.output.sink->segments();
     } catch (const std::exception& e) {
+        slot.report.segments = slot.output.sink->segments();
         if (slot.report.failed) {
             // Closing what already failed frees its resources; the first error is the news.
             spdlog::debug("closing {} after its failure: {}", slot.report.spec, e.what());

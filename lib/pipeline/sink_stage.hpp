@@ -36,6 +36,7 @@ struct OutputReport {
     std::uint64_t otherSenders = 0;
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
+    std::vector<sink::RecordedSegment> segments;  // the files a video output wrote
 };
 
 // Opens the outputs with the first frame, writes every frame to each of them in turn (one
@@ -58,17 +59,20 @@ struct OutputReport {
 // (-o null): then deliver() writes them on the caller's thread and no thread is started,
 // since a hand-off would cost more than the write.
 //
-// A JPEG frame is decoded here, once, when some sink needs pixels, so decoding runs in
-// parallel with receiving; sinks that take JPEG as it is (null, .jpg images) get the
-// received bytes. A frame that fails to decode is counted in `stats` errors and skipped.
+// A JPEG frame is decoded here, once, when some output of its sender needs pixels, so
+// decoding runs in parallel with receiving; sinks that take JPEG as it is (null, .jpg
+// images, a video file's stream copy) get the received bytes, and when all of them do the
+// frame is not decoded at all. A frame that fails to decode is counted in `stats` errors
+// and skipped.
 class SinkStage {
 public:
     // `stopSignal` (Ctrl-C) is only watched while join() finishes the outputs, to tell
     // the user that finishing goes on and how to abort it.
-    // `perSender`: the -o values that open an output per sender.
+    // `perSender`: the -o values that open an output per sender; `video`: the settings
+    // their video files are made with.
     SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
               BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
-              const std::atomic<bool>& stopSignal);
+              const std::atomic<bool>& stopSignal, const sink::VideoSettings& video = {});
     ~SinkStage();
     SinkStage(const SinkStage&) = delete;
     SinkStage& operator=(const SinkStage&) = delete;
@@ -119,6 +123,7 @@ private:
     void writeGuarded(const Frame& frame) noexcept;
     void write(const Frame& frame);
     std::optional<Frame> decodeForSinks(const Frame& frame);
+    bool needsPixels(std::uint32_t sender) const;
     void openShared(const Frame& first);
     void openForSender(const Frame& first);
     void openSlot(std::size_t index, const sink::StreamInfo& info);
@@ -140,7 +145,7 @@ private:
     StreamStats& stats_;
     const std::atomic<bool>& stopSignal_;
     const bool writeInline_;
-    const bool needsPixels_;                       // some sink cannot take a JPEG frame as it is
+    const sink::VideoSettings video_;
     std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
     LimitedWarning decodeFailures_;
     bool sharedOpened_ = false;  // only the writing thread

@@ -12,6 +12,7 @@
 #include "sink/null_sink.hpp"
 #include "sink/output_folder.hpp"
 #include "sink/raw_sink.hpp"
+#include "sink/segment_name.hpp"
 #include "sink/sink.hpp"
 #include "sink/sink_plugins.hpp"
 #include "sink/y4m_sink.hpp"
@@ -50,7 +51,7 @@ std::string outputKind(const std::string& spec) {
     return {};
 }
 
-std::unique_ptr<Sink> makeSink(const std::string& spec) {
+std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video) {
     const std::string kind = outputKind(spec);
     if (kind == "null") return std::make_unique<NullSink>();
     if (kind == "y4m") return std::make_unique<Y4mSink>();
@@ -64,8 +65,12 @@ std::unique_ptr<Sink> makeSink(const std::string& spec) {
         return loadSink(kImageFilesPlugin, kCreateImageFilesSinkSymbol, spec);
     }
     if (kind == "video") {
-        prepareOutputFolder(spec, folderOf(spec));
-        return loadSink(kVideoFilePlugin, kCreateVideoFileSinkSymbol, spec);
+        checkVideoSettings(spec, video);
+        // Folders named by strftime fields are made as each segment starts.
+        prepareOutputFolder(spec, fixedFolder(spec));
+        return createFromPlugin<CreateVideoSinkFn>(kVideoFilePlugin, kCreateVideoFileSinkSymbol,
+                                                   "output '" + spec + "' needs a plugin", spec,
+                                                   video);
     }
 
     const std::string ext = lowerExtension(spec);
@@ -104,10 +109,11 @@ std::string expandName(const std::string& spec, const std::string& name) {
     return out;
 }
 
-void checkPerSenderSpec(const std::string& spec) {
+void checkPerSenderSpec(const std::string& spec, const VideoSettings& video) {
     const std::string sample = expandName(spec, "name");
     const std::string kind = outputKind(sample);
     if (kind.empty()) makeSink(sample);  // throws the UsageError that names the fix
+    if (kind == "video") checkVideoSettings(sample, video);
     if (kind == "window") {
         // Opened only when a sender appears; whether it can be is known now.
         try {
@@ -126,25 +132,26 @@ void checkPerSenderSpec(const std::string& spec) {
     }
 }
 
-Output makeOutput(const std::string& spec) {
-    Output output{spec, outputKind(spec), makeSink(spec)};
+Output makeOutput(const std::string& spec, const VideoSettings& video) {
+    Output output{spec, outputKind(spec), makeSink(spec, video)};
     output.sink->prepare();
     return output;
 }
 
-std::vector<Output> makeOutputs(const std::vector<std::string>& specs) {
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs,
+                                const VideoSettings& video) {
     std::set<std::string> seen;
     for (const std::string& spec : specs) {
         if (!seen.insert(spec).second) {
             throw UsageError("output '" + spec + "' is given twice; give each -o once");
         }
-        if (isPerSender(spec)) checkPerSenderSpec(spec);
+        if (isPerSender(spec)) checkPerSenderSpec(spec, video);
     }
     std::vector<Output> outputs;
     std::string onStdout;
     for (const std::string& spec : specs) {
         if (isPerSender(spec)) continue;
-        Output output{spec, outputKind(spec), makeSink(spec)};
+        Output output{spec, outputKind(spec), makeSink(spec, video)};
         if (output.sink->usesStdout()) {
             if (!onStdout.empty()) {
                 throw UsageError("outputs '" + onStdout + "' and '" + spec +

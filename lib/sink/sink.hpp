@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/frame.hpp"
+#include "sink/video_settings.hpp"
 
 namespace ng::sink {
 
@@ -19,6 +20,16 @@ struct StreamInfo {
     // times: files then keep real time (sink/frame_timing.hpp). False: every frame once.
     bool realTime = false;
     std::string peer;  // the sender's address, for window titles ("" if unknown)
+    // How the first frame travels: Jpeg lets a video file store the JPEGs as they came.
+    Codec codec = Codec::Raw;
+};
+
+// One file of a recording, for the summary: what it holds and whether retention removed it.
+struct RecordedSegment {
+    std::string path;
+    std::uint64_t frames = 0;  // pictures stored in it (avi: with those repeated for its rate)
+    std::uint64_t bytes = 0;
+    bool deleted = false;  // by --keep / --keep-size
 };
 
 // Contract: prepare() at start-up, before listening; open() once, before the first write();
@@ -62,15 +73,19 @@ public:
     virtual std::uint64_t framesDroppedForRate() const { return 0; }
     virtual std::uint64_t framesRepeatedForRate() const { return 0; }
 
+    // The files a recording wrote (video files: one, or one per --segment), after close().
+    virtual std::vector<RecordedSegment> segments() const { return {}; }
+
     // For logs: "video out.mp4", "window", ...
     virtual std::string describe() const = 0;
 };
 
 // Picks the sink for one -o value. Window, video-file and image-file sinks are plugins,
 // loaded only when asked for (see core/plugin_loader.hpp). The folder of a file output is
-// created when missing and must be writable. Throws UsageError for a spelling that names
-// no sink or a folder that cannot be written.
-std::unique_ptr<Sink> makeSink(const std::string& spec);
+// created when missing and must be writable. `video` applies to video files. Throws
+// UsageError for a spelling that names no sink, a folder that cannot be written, or video
+// settings that do not fit the output (checkVideoSettings()).
+std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video = {});
 
 // One output of ngrecv: the -o value as typed, its kind for reports, and its sink.
 struct Output {
@@ -85,7 +100,8 @@ std::string outputKind(const std::string& spec);
 // makeSink() and prepare() for every -o value that is not per sender, and the checks across
 // them all: two outputs on stdout (-o - with -o raw:-) or the same output twice is a
 // UsageError. Per-sender values are only checked (checkPerSenderSpec()).
-std::vector<Output> makeOutputs(const std::vector<std::string>& specs);
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs,
+                                const VideoSettings& video = {});
 
 // ---- Outputs per sender (ngrecv with many senders) ----
 
@@ -99,10 +115,10 @@ bool isPerSender(const std::string& spec);
 std::string expandName(const std::string& spec, const std::string& name);
 // Start-up check of a per-sender -o value, creating nothing: UsageError when it names no
 // sink once expanded, or writes to stdout (one stream only).
-void checkPerSenderSpec(const std::string& spec);
+void checkPerSenderSpec(const std::string& spec, const VideoSettings& video = {});
 // makeSink() and prepare() for one sender's output (`spec` expanded). Throws UsageError or
 // std::runtime_error naming the output.
-Output makeOutput(const std::string& spec);
+Output makeOutput(const std::string& spec, const VideoSettings& video = {});
 
 // True when an X11 or Wayland display is available (decides the default output).
 bool displayAvailable();

@@ -12,6 +12,8 @@ namespace ng::sink {
 // compiler and libstdc++ as the tools, so C++ types and exceptions cross the boundary (see
 // core/plugin_loader.cpp).
 using CreateSinkFn = Sink* (*)(const std::string& spec);
+// The video-file plugin's factory also takes the --video-* and --segment/--keep settings.
+using CreateVideoSinkFn = Sink* (*)(const std::string& spec, const VideoSettings& settings);
 
 inline constexpr const char* kVideoFilePlugin = "video_file";
 inline constexpr const char* kCreateVideoFileSinkSymbol = "ng_create_video_file_sink";
