@@ -12,9 +12,9 @@ namespace {
 // JPEG size against quality (libjpeg's standard tables), relative to quality 50, at
 // qualities 0, 5, ..., 100: the geometric mean over photographs and noise of several
 // grains. The shape varies little with content; the governor learns the scale.
-constexpr std::array<double, 21> kRelativeSize = {
-    0.15, 0.26, 0.40, 0.51, 0.61, 0.69, 0.76, 0.83, 0.88, 0.94, 1.00,
-    1.06, 1.12, 1.21, 1.31, 1.42, 1.60, 1.84, 2.24, 3.06, 5.81};
+constexpr std::array<double, 21> kRelativeSize = {0.15, 0.26, 0.40, 0.51, 0.61, 0.69, 0.76,
+                                                  0.83, 0.88, 0.94, 1.00, 1.06, 1.12, 1.21,
+                                                  1.31, 1.42, 1.60, 1.84, 2.24, 3.06, 5.81};
 constexpr int kTableStep = 5;
 
 // TCP/IP and the message headers ride on the same link as the JPEG bytes.

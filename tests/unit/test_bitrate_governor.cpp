@@ -128,7 +128,8 @@ TEST_SUITE("codec") {
             CAPTURE(lag);
             BitrateGovernor governor(settings());
             const double busy = busynessFor(60);
-            const auto sent = stream(governor, 20, [&](double) { return busy; }, lag);
+            const auto sent = stream(
+                governor, 20, [&](double) { return busy; }, lag);
             // From the ceiling down to where the frames fit, within a second.
             const Range settled = qualities(sent, 2, 20);
             CHECK(settled.skipped == 0);
@@ -168,7 +169,8 @@ TEST_SUITE("codec") {
         BitrateGovernor governor(settings());
         // Frames at the floor are twice the share of the limit.
         const double huge = 2 * busynessFor(30);
-        const auto sent = stream(governor, 20, [&](double) { return huge; }, 2);
+        const auto sent = stream(
+            governor, 20, [&](double) { return huge; }, 2);
         const Range r = qualities(sent, 2, 20);
         CHECK(r.max == 30);
         CHECK(r.skipped > 0.4 * 18 * kFps);
