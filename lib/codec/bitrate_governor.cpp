@@ -30,7 +30,10 @@ constexpr double kSettleSeconds = 1.0;
 // unused, so that a quality that just fits is not taken and dropped frame after frame.
 constexpr double kRaiseMargin = 0.85;
 // Quality steps up per frame at most: a mistaken step up costs only a little.
-constexpr int kMaxRaise = 4;
+constexpr int kMaxRaise = 2;
+// A bucket above its target raises a frame's share by at most this much of it: after a stall
+// (a busy CPU, a slow source) the bucket is full, which says nothing about the picture.
+constexpr double kMaxBoost = 0.25;
 // How fast the model follows the frames: quickly towards bigger frames (a busy scene would
 // overspend), slowly towards smaller ones.
 constexpr double kGrowWeight = 0.5;
@@ -65,7 +68,11 @@ GovernorPlan BitrateGovernor::plan(std::int64_t nowUs) {
     if (started_) {
         const double gapUs = std::clamp(static_cast<double>(nowUs - lastUs_), 0.0, kMaxGapUs);
         level_ = std::min(capacity_, level_ + bytesPerSecond_ * gapUs / 1e6);
-        intervalUs_ += kIntervalWeight * (gapUs - intervalUs_);
+        // A known frame rate is the interval; measured gaps jitter, and a stall would inflate
+        // every frame's share after it.
+        if (settings_.fps <= 0) {
+            intervalUs_ += kIntervalWeight * (std::min(gapUs, 2 * intervalUs_) - intervalUs_);
+        }
     }
     started_ = true;
     lastUs_ = nowUs;
@@ -73,7 +80,7 @@ GovernorPlan BitrateGovernor::plan(std::int64_t nowUs) {
     const double share = bytesPerSecond_ * intervalUs_ / 1e6;
     const double correction =
         (level_ - capacity_ * kTargetFill) * intervalUs_ / (kSettleSeconds * 1e6);
-    const double frameBudget = std::max(0.0, share + correction);
+    const double frameBudget = std::max(0.0, share + std::min(correction, kMaxBoost * share));
 
     GovernorPlan plan;
     if (scale_ > 0) {
