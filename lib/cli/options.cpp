@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <unistd.h>
@@ -541,6 +542,59 @@ void addRecordingOptions(CLI::App& app, RecvOptions& out) {
         },
         "With --segment: delete the oldest segments of each output beyond SIZE (e.g. 20G)");
 }
+// ---- Fit the link (issue 19): --max-bitrate and --jpeg-min-quality --------------------
+
+CLI::Validator bitRateValidator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            if (!parseBitRate(value)) {
+                return "'" + value + "' is not a bit rate: use bits per second above 0, with "
+                       "k, M or G for thousands, millions, billions, e.g. 4M, 500k, 2.5M";
+            }
+            return "";
+        },
+        "RATE");
+}
+
+struct BitrateFlags {
+    std::string maxBitrate;
+    CLI::Option* limit = nullptr;
+    CLI::Option* minQuality = nullptr;
+};
+
+void addBitrateOptions(CLI::App& app, SendOptions& out, BitrateFlags& flags) {
+    flags.limit = app.add_option("--max-bitrate", flags.maxBitrate,
+                                 "JPEG: keep the stream under RATE bits/s (e.g. 4M, 500k) by "
+                                 "lowering the quality frame by frame, down to "
+                                 "--jpeg-min-quality, then skipping frames")
+                      ->check(bitRateValidator());
+    flags.minQuality = app.add_option("--jpeg-min-quality", out.jpegMinQuality,
+                                      "JPEG with --max-bitrate: the lowest quality it may use")
+                           ->check(CLI::Range(1, 100))
+                           ->capture_default_str();
+}
+
+// After parsing: the limit as a number, and the flags' combinations checked.
+void validateBitrate(const BitrateFlags& flags, SendOptions& out, bool jpeg) {
+    if (flags.limit->count() == 0) {
+        if (flags.minQuality->count() > 0) {
+            throw UsageError("--jpeg-min-quality: the floor of --max-bitrate's quality "
+                             "adaptation; add --max-bitrate RATE, or leave it out");
+        }
+        return;
+    }
+    if (!jpeg) {
+        throw UsageError("--max-bitrate: adapts the JPEG quality, and raw frames have none; "
+                         "add --compression jpeg");
+    }
+    out.maxBitrate = *parseBitRate(flags.maxBitrate);
+    if (out.jpegMinQuality > out.jpeg.quality) {
+        throw UsageError("--jpeg-min-quality: " + std::to_string(out.jpegMinQuality) +
+                         " is above --jpeg-quality " + std::to_string(out.jpeg.quality) +
+                         " (the ceiling); lower it or raise --jpeg-quality");
+    }
+}
+
 }  // namespace
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
@@ -597,6 +651,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                    "on stdout, raw:-, null); repeatable [default: counted only]")
         ->needs(app.get_option("--bidirectional"));
     const SourceSettingFlags sourceFlags = addSourceSettings(app, out.source);
+    BitrateFlags bitrateFlags;
+    addBitrateOptions(app, out, bitrateFlags);
 
     // The Raspberry Pi camera (libcamera): listing and orientation.
     bool listCameras = false;
@@ -629,6 +685,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
             throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling/--jpeg-threads: "
                              "these tune JPEG compression; add --compression jpeg");
         }
+        validateBitrate(bitrateFlags, out, compression == "jpeg");
         if (out.jpeg.fast && out.jpeg.quality >= codec::kAlwaysAccurateQuality) {
             throw UsageError("--jpeg-fast: from --jpeg-quality " +
                              std::to_string(codec::kAlwaysAccurateQuality) +

@@ -53,6 +53,11 @@ struct SendOptions {
     Codec compression = Codec::Raw;  // --compression none|jpeg
     codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
     unsigned jpegThreads = 0;        // --jpeg-threads; 0 = one per hardware thread, at most 4
+    // --max-bitrate in bits per second (0 = no limit): the JPEG quality adapts, between
+    // --jpeg-min-quality and jpeg.quality, so the stream fits the link (docs/cli.md, "Fit
+    // the link").
+    double maxBitrate = 0;
+    int jpegMinQuality = 30;
     // --reply-output: where frames the receiver sends back go (bidirectional mode), as
     // ngrecv's -o spells outputs; empty = counted only.
     std::vector<std::string> replyOutputs;

@@ -1,4 +1,4 @@
-// Parsing the durations and sizes of --segment, --keep and --keep-size.
+// Parsing the durations, sizes and bit rates of --segment, --keep, --keep-size and --max-bitrate.
 #include "cli/quantity.hpp"
 
 #include <cctype>
@@ -72,6 +72,21 @@ std::optional<std::uint64_t> parseByteSize(const std::string& text) {
     const double bytes = number * scale;
     if (bytes < 1 || bytes > 1.8e19) return std::nullopt;
     return static_cast<std::uint64_t>(std::llround(bytes));
+}
+
+std::optional<double> parseBitRate(const std::string& text) {
+    double number = 0;
+    std::string unit;
+    if (!splitNumber(text, number, unit)) return std::nullopt;
+    double scale = 1;
+    if (!unit.empty() && (unit[0] == 'k' || unit[0] == 'm' || unit[0] == 'g')) {
+        scale = unit[0] == 'k' ? 1e3 : unit[0] == 'm' ? 1e6 : 1e9;
+        unit.erase(0, 1);
+    }
+    if (!unit.empty() && unit != "bit" && unit != "bps") return std::nullopt;
+    const double bits = number * scale;
+    if (!std::isfinite(bits)) return std::nullopt;
+    return bits;
 }
 
 }  // namespace ng::cli

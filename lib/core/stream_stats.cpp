@@ -86,10 +86,12 @@ LatencySummary StreamStats::latency() const {
 }
 
 struct StatsReporter::Impl {
-    Impl(const StreamStats& s, std::string l) : stats(s), label(std::move(l)) {}
+    Impl(const StreamStats& s, std::string l, std::function<std::string()> m)
+        : stats(s), label(std::move(l)), more(std::move(m)) {}
 
     const StreamStats& stats;
     std::string label;
+    std::function<std::string()> more;
     std::mutex mutex;
     std::condition_variable wake;
     bool stopping = false;
@@ -105,21 +107,23 @@ struct StatsReporter::Impl {
             const double dt = std::chrono::duration<double>(nowTime - previousTime).count();
             const double fps = static_cast<double>(now.frames - previous.frames) / dt;
             const double mbps = static_cast<double>(now.bytes - previous.bytes) / dt / 1e6;
+            const std::string extra = more ? ", " + more() : std::string();
             std::fprintf(stderr,
                          "%s: %.1f fps, %.1f MB/s, %llu frames, %llu dropped, %llu errors, %llu "
-                         "refused\n",
+                         "refused%s\n",
                          label.c_str(), fps, mbps, static_cast<unsigned long long>(now.frames),
                          static_cast<unsigned long long>(now.dropped),
                          static_cast<unsigned long long>(now.errors),
-                         static_cast<unsigned long long>(now.refused));
+                         static_cast<unsigned long long>(now.refused), extra.c_str());
             previous = now;
             previousTime = nowTime;
         }
     }
 };
 
-StatsReporter::StatsReporter(const StreamStats& stats, std::string label)
-    : impl_(std::make_unique<Impl>(stats, std::move(label))) {
+StatsReporter::StatsReporter(const StreamStats& stats, std::string label,
+                             std::function<std::string()> more)
+    : impl_(std::make_unique<Impl>(stats, std::move(label), std::move(more))) {
     impl_->thread = std::thread([this] { impl_->run(); });
 }
 

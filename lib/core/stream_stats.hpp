@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -64,10 +65,12 @@ private:
 };
 
 // Prints one status line a second to stderr ("fps, MB/s, frames, drops") on its own
-// thread, from construction until destruction.
+// thread, from construction until destruction. `more`, when given, is called on that thread
+// for text appended to each line after ", ".
 class StatsReporter {
 public:
-    StatsReporter(const StreamStats& stats, std::string label);
+    StatsReporter(const StreamStats& stats, std::string label,
+                  std::function<std::string()> more = {});
     ~StatsReporter();
     StatsReporter(const StatsReporter&) = delete;
     StatsReporter& operator=(const StatsReporter&) = delete;

@@ -16,7 +16,7 @@ constexpr std::size_t kQueuedFrameBytes = std::size_t{6} << 20;
 class PushSender final : public SenderPolicy {
 public:
     explicit PushSender(Channel& channel)
-        : channel_(channel), queued_(kQueuedFrameBytes, kFramesInFlight) {}
+        : channel_(channel), queued_(kQueuedFrameBytes, framesInFlight(channel.config())) {}
 
     WaitResult beforeSend(std::size_t frameBytes, const Deadline& deadline) override {
         // libzmq holds the frames while no receiver got through, so a failed handshake
@@ -46,8 +46,12 @@ private:
 // When libzmq may hold two frames or more, the next one is captured only once there is room
 // for it, into the buffer libzmq just let go, so the frames queued are all the buffers in
 // turn; when it may hold one, capturing first keeps the capture and the send overlapping.
+// With --latest the frame is taken only once it can go: taken first, it would age while the
+// one before it leaves.
 WaitResult PushSender::awaitRoom(std::size_t lastFrameBytes) {
-    if (queued_.framesThatFit(lastFrameBytes) < 2) return WaitResult::Ready;
+    if (queued_.framesThatFit(lastFrameBytes) < 2 && !channel_.config().latest) {
+        return WaitResult::Ready;
+    }
     return channel_.watched(Deadline::forTimeout(channel_.config().timeout),
                             [&](const Deadline& slice) {
                                 return queued_.waitForRoom(lastFrameBytes, slice, &channel_.stop());
@@ -63,6 +67,7 @@ public:
                           Role role) const override {
         if (role == Role::Sender) {
             socket.set(zmq::sockopt::sndhwm, queuedFrames(config));
+            boundSendBacklog(socket, config);
         } else {
             boundReceiveQueue(socket, config);
         }
