@@ -105,6 +105,20 @@ TEST_SUITE("recording") {
         CHECK_FALSE(parseByteSize("iB"));
     }
 
+    TEST_CASE("quantities: bit rates count in thousands, as links are rated") {
+        using ng::cli::parseBitRate;
+        CHECK(parseBitRate("4M") == 4e6);
+        CHECK(parseBitRate("500k") == 5e5);
+        CHECK(parseBitRate("2.5M") == 2.5e6);
+        CHECK(parseBitRate("4mbit") == 4e6);
+        CHECK(parseBitRate("800000bps") == 8e5);
+        CHECK(parseBitRate("1G") == 1e9);
+        CHECK_FALSE(parseBitRate("0"));
+        CHECK_FALSE(parseBitRate("-4M"));
+        CHECK_FALSE(parseBitRate("4MB"));
+        CHECK_FALSE(parseBitRate("fast"));
+    }
+
     TEST_CASE("video settings: codec spellings and the start-up checks") {
         VideoCodec codec = VideoCodec::Auto;
         CHECK(parseVideoCodec("copy", codec));
