@@ -30,8 +30,9 @@ import types
 
 import numpy as np
 
-VENDOR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
-                                       "..", "shared", "vendor"))
+# ../shared/vendor beside the repository; NG_VENDOR_DIR points elsewhere (a worktree).
+VENDOR = os.path.normpath(os.environ.get("NG_VENDOR_DIR") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "vendor"))
 NO_VENDOR = 3
 STOPFILE = "stop-publishing"
 
