@@ -2,6 +2,8 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "transport/channel.hpp"
@@ -57,6 +59,8 @@ struct FrameReceiver::Impl {
     int suspectedCutOffs = 0;
     // The number of the last frame whose header was read, taken or refused.
     std::optional<std::uint64_t> lastSeq;
+    // The sender names met so far (cutOff()).
+    std::set<std::string> namesSeen;
     // Second senders a PAIR socket turned away, already told.
     std::uint64_t turnedAway = 0;
 };
@@ -106,17 +110,22 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
     if (suspectedCutOffs == 0) return std::nullopt;
     std::optional<std::uint64_t> seq;
     bool terminate = false;
+    bool newName = false;
     try {
         const wire::Header header = dialect.decodeMessage(detail::viewOf(parts.front())).header;
         terminate = header.terminate;
+        // A name not seen before is a sender that just came (imagezmq and NetGear number no
+        // frames, so only their names tell a newcomer from one cut off).
+        newName = header.name && namesSeen.count(*header.name) == 0;
         seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
     } catch (const ProtocolError&) {
         // Judged as a sender that does not number its frames; handle() refuses it.
     }
     // The end-of-stream message names the last frame, which the cut-off one was at least.
-    const bool restarted = seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
+    const bool restarted =
+        newName || (seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0)));
     if (restarted) {
-        spdlog::debug("a new sender connected right after one left (its frames start at {})", *seq);
+        spdlog::debug("a new sender connected right after one left");
         suspectedCutOffs = 0;
         return std::nullopt;
     }
@@ -147,6 +156,7 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     }
     const wire::Header& header = message.header;
     if (!header.terminate && header.seq) lastSeq = header.seq;
+    if (header.name) namesSeen.insert(*header.name);
     event.senderName = header.name.value_or("");
     event.senderInstance = header.instance.value_or("");
 

@@ -48,6 +48,12 @@ def finish(proc, workdir, name, timeout=150):
     assert code == 0, f"{name} peer ended with {code}:\n{log[-3000:]}"
 
 
+def wait_for_log(workdir, name, text, timeout=150):
+    """Waits until the peer's log shows `text` (it imports slowly on a loaded machine)."""
+    ngtest.wait_until(lambda: text in open(os.path.join(workdir, f"peer-{name}.log")).read(),
+                      timeout, f"peer {name} to log {text!r}")
+
+
 def sequence(workdir, name, seed, count=N):
     """PNG frames for ngsend -s, and the same frames in BGR as arrays (.npz for peers)."""
     folder = os.path.join(workdir, name)
@@ -115,18 +121,20 @@ def recv_flags(workdir, name, *args):
 
 def imagezmq_senders_into_ngrecv(workdir):
     """Two ImageSenders (REQ) into one ngrecv, one send_image, one send_jpg: each frame
-    lands in its sender's {name} output, complete; ngrecv ends at --frames, exit 0."""
+    lands in its sender's {name} output, complete; ngrecv ends at a signal, exit 0."""
     _, raw = sequence(workdir, "izraw", 10)
     _, smooth = smooth_sequence(workdir, "izjpg")
     args, summary = recv_flags(workdir, "iz-recv", "--wire", "imagezmq", "--pattern", 1,
                                "-o", os.path.join(workdir, "out", "{name}", "%03d.png"),
-                               "-n", 2 * N, "-t", 120)
+                               "-t", 150)
     recv, flags = ngtest.start_receiver(args, workdir, timeout=60)
     address = f"tcp://127.0.0.1:{ngtest.port_of(flags)}"
     a = peer(["imagezmq", "send", address, 1, "izraw.npz", "raw", "cam1"], workdir, "iz-send-raw")
     b = peer(["imagezmq", "send", address, 1, "izjpg.npz", "jpg", "cam2"], workdir, "iz-send-jpg")
     finish(a, workdir, "iz-send-raw")
     finish(b, workdir, "iz-send-jpg")
+    # Each ImageSender had its answers, so every frame was taken: end as Ctrl-C does.
+    recv.send_signal(2)
     ngtest.expect_exit(recv, 0, timeout=60)
     got = written_pngs(os.path.join(workdir, "out", "cam1"))
     assert len(got) == N and all(np.array_equal(g, f) for g, f in zip(got, raw)), \
@@ -267,15 +275,24 @@ def ngsend_into_netgear_client(workdir):
     for name, pattern, src, options, extra, count in cases:
         port = ngtest.free_port()
         out = os.path.join(workdir, f"cli-{name}.npz")
-        client = peer(["netgear", "recv", port, pattern, count, out,
+        # Up to the terminate, so that ngsend gets its acknowledgement; PUB/SUB: a few.
+        client = peer(["netgear", "recv", port, pattern, count if pattern == 2 else 0, out,
                        options_file(workdir, f"cli-{name}", options)], workdir, f"cli-{name}")
+        running.append((name, count, client, None, out, src, pattern, port, extra))
+    started = []
+    for name, count, client, _, out, src, pattern, port, extra in running:
+        # A NetGear client drops the frames still queued when the terminate comes: start
+        # ngsend once it listens, so that paced frames are taken as they come.
+        wait_for_log(workdir, f"cli-{name}", "Receive Mode is now activated")
         args = ["--wire", "netgear", "--pattern", pattern, "-a", "127.0.0.1", "-p", port, "-s",
                 src, "-t", 150, *map(str, extra)]
         if name != "pubsub":
-            args += ["--fps", 0]
+            # Paced: a NetGear client drops the frames still in its queue when the
+            # terminate message comes (docs/protocol.md, 9.2).
+            args += ["--fps", 10]
         send = ngtest.ngsend(args, workdir)
-        running.append((name, count, client, send, out))
-    for name, count, client, send, out in running:
+        started.append((name, count, client, send, out))
+    for name, count, client, send, out in started:
         finish(client, workdir, f"cli-{name}")
         if name == "pubsub":
             send.send_signal(2)
