@@ -114,8 +114,8 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
     try {
         const wire::Header header = dialect.decodeMessage(detail::viewOf(parts.front())).header;
         terminate = header.terminate;
-        // A name not seen before is a sender that just came (imagezmq and NetGear number no
-        // frames, so only their names tell a newcomer from one cut off).
+        // Without a sequence number (imagezmq, NetGear), a name not seen before is a sender
+        // that just came, not one cut off.
         newName = header.name && namesSeen.count(*header.name) == 0;
         seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
     } catch (const ProtocolError&) {
@@ -123,7 +123,7 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
     }
     // The end-of-stream message names the last frame, which the cut-off one was at least.
     const bool restarted =
-        newName || (seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0)));
+        seq ? (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0)) : newName;
     if (restarted) {
         spdlog::debug("a new sender connected right after one left");
         suspectedCutOffs = 0;

@@ -395,7 +395,7 @@ def check_mismatched_dialects_are_named(workdir):
             recv, flags = ngtest.start_receiver(["--wire", expected, "--pattern", 1, "-o",
                                                  "null", "-t", 20], workdir)
             send = ngtest.ngsend(["--wire", spoken, "--pattern", 1, *flags, "-s", source,
-                                  "--fps", 0, "-t", 4], workdir)
+                                  "--fps", 0, "-t", 2], workdir)
             running.append((spoken, expected, recv, send))
     for spoken, expected, recv, send in running:
         ngtest.expect_exit(recv, 1, timeout=30)
