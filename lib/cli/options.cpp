@@ -154,8 +154,31 @@ struct TextOptions {
     std::vector<std::string> addresses;  // -a, repeatable
 };
 
+// --- The wire dialect (issue 22): kept together, one block. ---
+
+void addWireOption(CLI::App& app, CommonOptions& o) {
+    app.add_option("--wire", o.dialect,
+                   "Message format: netgear-async (vidgear NetGear_Async), imagezmq "
+                   "(ImageSender/ImageHub) or netgear (vidgear NetGear)")
+        ->transform(oneOf("wire", {{"netgear-async", "0"}, {"imagezmq", "1"}, {"netgear", "2"}},
+                          "netgear-async, imagezmq or netgear"))
+        ->default_str("netgear-async");
+}
+
+// The patterns and modes the dialect has; exit 2 otherwise.
+void validateWire(const CommonOptions& o) {
+    transport::ChannelConfig config;
+    config.dialect = o.dialect;
+    config.pattern = o.pattern;
+    config.bidirectional = o.bidirectional;
+    transport::requireDialectPattern(config);
+}
+
+// --- end of the wire dialect block ---
+
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
                       bool isReceiver) {
+    addWireOption(app, o);
     app.add_option("-a,--address", text.addresses,
                    isReceiver ? std::string("Interface or host to bind (* = all), or an ipc "
                                             "path [default: ") + transport::kAnyInterface +
@@ -314,6 +337,7 @@ void checkConfigFiles(const CLI::App& app) {
 
 // Checks that span several flags; CLI11 validated each flag alone.
 void validateCommon(const CommonOptions& o) {
+    validateWire(o);
     if (o.bidirectional && !transport::answersEachFrame(o.pattern)) {
         throw UsageError(
             "--bidirectional: only valid with --pattern 0 (pair) or 1 (reqrep), as in "

@@ -37,6 +37,8 @@ struct CommonOptions {
     // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
     // what libzmq buffers for one message (ZMQ_MAXMSGSIZE, with room to refuse it by name).
     std::size_t maxFrameBytes = transport::kDefaultMaxFrameBytes;
+    // --wire: NetGear_Async (default), imagezmq or NetGear messages (issue 22).
+    wire::DialectKind dialect = wire::DialectKind::NetGearAsync;
 
     // CURVE and access control (docs/cli.md, "Encryption and access control").
     transport::SecurityConfig security;  // --secret-key, --server-key, --allow-keys, --allow-ip

@@ -20,8 +20,12 @@ transport::Endpoint endpointOf(const cli::CommonOptions& common, bool isReceiver
         host = address.substr(0, colon);
         port = std::stoi(address.substr(colon + 1));
     }
-    return transport::endpointFor(
-        {isReceiver, common.forceBind, common.forceConnect, common.protocol, host, port});
+    // imagezmq's PUB sender binds and its hub connects: that end binds unless told.
+    const bool swapped = transport::senderBindsByDefault(common.dialect, common.pattern) &&
+                         !common.forceBind && !common.forceConnect;
+    return transport::endpointFor({isReceiver, common.forceBind || (swapped && !isReceiver),
+                                   common.forceConnect || (swapped && isReceiver),
+                                   common.protocol, host, port});
 }
 
 }  // namespace
@@ -38,6 +42,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.maxFrameBytes = common.maxFrameBytes;
     config.latest = common.latest;
     config.security = common.security;
+    config.dialect = common.dialect;
     return config;
 }
 

@@ -140,6 +140,17 @@ bool streamEndedQuietly(const cli::RecvOptions& options, const SenderRegistry& r
     return true;
 }
 
+// A dialect without an end-of-stream message (imagezmq): once frames came, --timeout with
+// none is how the stream ends, normally (docs/protocol.md).
+bool quietEndsStream(const transport::FrameReceiver& receiver, const SenderRegistry& registry,
+                     const cli::RecvOptions& options) {
+    if (receiver.streamsEnd() || registry.senders().empty()) return false;
+    spdlog::info("no frame for --timeout {:g} s: the stream has ended (this wire format has no "
+                 "end-of-stream message)",
+                 options.common.timeoutSeconds);
+    return true;
+}
+
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
@@ -170,6 +181,10 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             if (!received) {
                 if (streamEndedQuietly(options, registry)) {
                     result.terminated = true;
+                    break;
+                }
+                if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout &&
+                    quietEndsStream(receiver, registry, options)) {
                     break;
                 }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {

@@ -234,7 +234,9 @@ void SinkStage::closeSender(std::uint32_t index) noexcept {
 std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     if (!decoder_) decoder_ = std::make_unique<codec::JpegDecoder>();
     try {
-        return decoder_->decode(frame);
+        Frame decoded = decoder_->decode(frame);
+        decoded.sender = frame.sender;  // a new frame: keep whose it is, for {name} outputs
+        return decoded;
     } catch (const codec::JpegError& e) {
         stats_.addError();
         decodeFailures_.warn(e.what());
