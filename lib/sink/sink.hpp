@@ -43,6 +43,10 @@ public:
     // when the sink asks the stream to end (the window's q or Esc); throws on an I/O error.
     virtual bool write(const Frame& frame) = 0;
 
+    // After write() returned false: true when the user closed this output alone (its window),
+    // false when they asked the whole stream to end (the window's q or Esc).
+    virtual bool closedAlone() const { return false; }
+
     virtual void close() = 0;
 
     // True when this sink writes video to stdout (received data then goes to stderr).
