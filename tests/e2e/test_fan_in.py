@@ -235,6 +235,35 @@ def check_stats_line_per_sender(workdir):
     assert s["senders"]["brief"]["frames"] == 10, s["senders"]
 
 
+def check_latest_finalises_each_sender_at_its_end(workdir):
+    # With --latest too, "brief"'s recording is finished when brief ends, while "steady"
+    # streams on.
+    summary = os.path.join(workdir, "recv.json")
+    recv, ep = ngtest.start_receiver(["--pattern", "3", "--latest", "-o", "{name}.mkv",
+                                      "--summary", summary, "-t", "10"], workdir, cwd=workdir)
+    steady = ngtest.ngsend(["--pattern", "3", "--name", "steady", "-s", "test", "--size", "64x48",
+                            "--fps", FPS, "--stats", *ep], workdir)
+    ngtest.wait_for_frames(steady, 3)
+    brief = ngtest.ngsend(["--pattern", "3", "--name", "brief", "-s", "test", "--size", "32x24",
+                           "--fps", FPS, "-n", "10", *ep], workdir)
+    ngtest.expect_exit(brief, 0)
+    video = os.path.join(workdir, "brief.mkv")
+
+    def finished():
+        # A Matroska file gets its duration when it is finalised.
+        out = ngtest.run(["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of",
+                          "csv=p=0", video])
+        return out.returncode == 0 and out.stdout.strip() not in ("", "N/A")
+    ngtest.wait_until(finished, 10, "brief.mkv to be finished while steady streams")
+    assert recv.popen.poll() is None and steady.popen.poll() is None, recv.describe()
+    steady.send_signal(signal.SIGINT)
+    ngtest.expect_exit(steady, 0)
+    ngtest.expect_exit(recv, 0)
+    s = ngtest.read_summary(summary)
+    written = [o["written"] for o in s["outputs"] if o["sender"] == "brief"]
+    assert written and written[0] > 0 and written[0] == ngtest.ffprobe_frame_count(video), s
+
+
 def check_connect_to_several_publishers(workdir):
     # PUB/SUB the other way round: each ngsend binds its PUB, and one ngrecv --connect
     # subscribes to them all with -a repeated.
