@@ -347,7 +347,9 @@ void SinkStage::userClosed(std::size_t index) {
             slot.report.sender.empty() ? "sender" : slot.report.sender);
         return;
     }
-    if (alone) spdlog::info("the last window was closed: the stream ends, other outputs are finished");
+    if (alone) {
+        spdlog::info("the last window was closed: the stream ends, other outputs are finished");
+    }
     // The queued frames still reach the other outputs.
     endRequested_ = true;
 }

@@ -36,7 +36,8 @@ struct OutputReport {
     std::uint64_t otherSenders = 0;
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
-    bool closedByUser = false;  // a window closed, or ended with q or Esc
+    // A window the user closed, or left with q or Esc.
+    bool closedByUser = false;
 };
 
 // [{"spec": ..., "kind": ..., "written": N, ...}, ...]: the summary's "outputs".
@@ -162,7 +163,8 @@ private:
     bool closed_ = false;
     std::mutex sendersMutex_;
     std::vector<SenderInfo> senders_;  // by index, set by addSender()
-    std::vector<std::uint32_t> ended_;  // by senderEnded(), not yet taken by the writing thread
+    // Senders that ended (senderEnded()), not yet taken by the writing thread.
+    std::vector<std::uint32_t> ended_;
     std::atomic<bool> endRequested_{false};
     std::atomic<bool> allFailed_{false};
     std::atomic<std::uint64_t> written_{0};

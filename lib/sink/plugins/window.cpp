@@ -38,7 +38,10 @@ constexpr int kWindowGap = 8;
 class WindowPlacement {
 public:
     cv::Point place(int width, int height) {
-        if (open_++ == 0) next_ = {0, 0}, rowHeight_ = 0;
+        if (open_++ == 0) {
+            next_ = {0, 0};
+            rowHeight_ = 0;
+        }
         if (next_.x > 0 && next_.x + width > kRowWidth) {
             next_ = {0, next_.y + rowHeight_ + kWindowGap};
             rowHeight_ = 0;
