@@ -150,18 +150,19 @@ def check_ngrecv_returns_frames_to_vidgear_sender(workdir):
 
 def check_vidgear_sender_among_named_senders(workdir):
     # Fan-in: two named ngsend and a vidgear sender, which has no name and is known by its
-    # address, each into its own {name} output.
+    # address, each into its own {name} output. REQ/REP: vidgear's PUSH closes without
+    # lingering, so frames still queued before its connection completes are lost.
     frames = [ngtest.seeded_image(130 + i, (H, W, 3)) for i in range(N)]
     np.savez(os.path.join(workdir, "frames.npz"), *frames)
     summary = os.path.join(workdir, "recv.json")
-    recv, ep = ngtest.start_receiver(["--pattern", "3", "-o", "cams/{name}/%03d.png",
+    recv, ep = ngtest.start_receiver(["--pattern", "1", "-o", "cams/{name}/%03d.png",
                                       "--senders", "3", "-t", "15", "--summary", summary],
                                      workdir, cwd=workdir)
-    vidgear = peer(["send", ngtest.port_of(ep), 3, "frames.npz",
+    vidgear = peer(["send", ngtest.port_of(ep), 1, "frames.npz",
                     os.path.join(workdir, "back.npz")], workdir)
     sources = {name: image_sequence(workdir, name, seed, N)
                for name, seed in (("left", 150), ("right", 170))}
-    named = [ngtest.ngsend(["--pattern", 3, "--name", name, "-s", path, "--fps", "20", "-t",
+    named = [ngtest.ngsend(["--pattern", 1, "--name", name, "-s", path, "--fps", "20", "-t",
                             "10", *ep], workdir)
              for name, (path, _) in sources.items()]
     finish(vidgear, workdir, "send")
