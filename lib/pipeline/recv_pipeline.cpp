@@ -212,9 +212,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 if (sender.terminated) continue;
                 sender.accounting.onStreamEnd(received->lastSeq);
                 sender.terminated = true;
-                // With --latest the sign could take the place of a frame in the queue: the
-                // sender's outputs are finalised at the end instead.
-                if (!options.common.latest) sinks.senderEnded(sender.index);
+                sinks.senderEnded(sender.index);
                 if (streamEnds(options, registry, sender)) {
                     result.terminated = true;
                     break;
@@ -274,35 +272,6 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     }
     result.droppedLatest = drops.counted();
     return result;
-}
-
-// The files a video output wrote: path, frames stored, bytes, and whether --keep removed it.
-std::string segmentsJson(const std::vector<sink::RecordedSegment>& segments) {
-    std::string json = "[";
-    for (std::size_t i = 0; i < segments.size(); ++i) {
-        const sink::RecordedSegment& s = segments[i];
-        json += fmt::format("{}{{\"path\": {}, \"frames\": {}, \"bytes\": {}, \"deleted\": {}}}",
-                            i ? ", " : "", jsonString(s.path), s.frames, s.bytes,
-                            s.deleted ? "true" : "false");
-    }
-    return json + "]";
-}
-
-// One JSON object per output: what it took and whether it failed.
-std::string outputsJson(const std::vector<OutputReport>& reports) {
-    std::string json = "[";
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        const OutputReport& r = reports[i];
-        json += fmt::format(
-            "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
-            "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
-            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}{}}}",
-            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
-            r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
-            r.failed ? "true" : "false", jsonString(r.error),
-            r.kind == "video" ? ", \"segments\": " + segmentsJson(r.segments) : std::string());
-    }
-    return json + "]";
 }
 
 // Reports in -o order, each sender's outputs in the place of the -o value they came from

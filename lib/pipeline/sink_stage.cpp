@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "pipeline/frame_queue.hpp"
+
 namespace ng::pipeline {
 
 namespace {
@@ -26,6 +28,37 @@ bool allWriteInstantly(const std::vector<sink::Output>& outputs) {
                        [](const auto& output) { return output.sink->writesInstantly(); });
 }
 }  // namespace
+
+namespace {
+// The files a video output wrote: path, frames stored, bytes, and whether --keep removed it.
+std::string segmentsJson(const std::vector<sink::RecordedSegment>& segments) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const sink::RecordedSegment& s = segments[i];
+        json += fmt::format("{}{{\"path\": {}, \"frames\": {}, \"bytes\": {}, \"deleted\": {}}}",
+                            i ? ", " : "", jsonString(s.path), s.frames, s.bytes,
+                            s.deleted ? "true" : "false");
+    }
+    return json + "]";
+}
+}  // namespace
+
+std::string outputsJson(const std::vector<OutputReport>& reports) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const OutputReport& r = reports[i];
+        json += fmt::format(
+            "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
+            "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
+            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}, "
+            "\"closed_by_user\": {}{}}}",
+            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
+            r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
+            r.failed ? "true" : "false", jsonString(r.error), r.closedByUser ? "true" : "false",
+            r.kind == "video" ? ", \"segments\": " + segmentsJson(r.segments) : std::string());
+    }
+    return json + "]";
+}
 
 SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
                      BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
@@ -111,10 +144,9 @@ void SinkStage::senderEnded(std::uint32_t index) {
         return;
     }
     if (perSender_.empty()) return;  // only per-sender outputs close early
-    // A frame without pixels is the sign, queued behind that sender's last frames.
-    Frame marker;
-    marker.sender = index;
-    queue_.push(std::move(marker));
+    // Not a sign in the queue: a --latest queue would let it take a frame's place, or lose it.
+    std::lock_guard<std::mutex> lock(sendersMutex_);
+    ended_.push_back(index);
 }
 
 bool SinkStage::deliver(Frame frame) {
@@ -251,11 +283,26 @@ bool SinkStage::needsPixels(std::uint32_t sender) const {
     });
 }
 
-void SinkStage::write(const Frame& frame) {
-    if (frame.empty()) {
-        closeSender(frame.sender);  // senderEnded()'s sign
-        return;
+// The outputs of the senders that ended are finalised once every frame the queue held when
+// the news came has been written, or replaced by a newer one: only frames sent after the end
+// could follow, and there are none.
+void SinkStage::finishEndedSenders(std::vector<PendingEnd>& pending) {
+    {
+        std::lock_guard<std::mutex> lock(sendersMutex_);
+        // Counted after taking the news: a sender's last frame was queued before its end.
+        const std::size_t queued = queue_.size();
+        for (const std::uint32_t sender : ended_) pending.push_back({sender, queued});
+        ended_.clear();
     }
+    const bool drained = queue_.size() == 0;
+    auto due = [&](const PendingEnd& end) { return drained || end.framesAhead == 0; };
+    for (const PendingEnd& end : pending) {
+        if (due(end)) closeSender(end.sender);
+    }
+    pending.erase(std::remove_if(pending.begin(), pending.end(), due), pending.end());
+}
+
+void SinkStage::write(const Frame& frame) {
     // Outputs open with the frame as it came: its shape is the picture's also when it is a
     // JPEG, and a video file learns that it may store the JPEGs as they are.
     if (!sharedOpened_) {
@@ -297,18 +344,36 @@ void SinkStage::write(const Frame& frame) {
         try {
             const bool goOn = sink.write(sink.takesJpeg() ? frame : pixels);
             ++slot.report.written;
-            if (!goOn) {
-                // The window's own log line says why; the other outputs take what is queued.
-                slot.done = true;
-                endRequested_ = true;
-                closeOutput(i);
-            }
+            if (!goOn) userClosed(i);
         } catch (const std::exception& e) {
             ++slot.report.refused;
             failOutput(slot, e.what());
         }
     }
     ++written_;
+}
+
+void SinkStage::userClosed(std::size_t index) {
+    Slot& slot = slots_[index];
+    slot.done = true;
+    slot.report.closedByUser = true;
+    const bool alone = slot.output.sink->closedAlone();
+    closeOutput(index);
+    const bool windowLeft = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) {
+        return !s.done && s.report.kind == "window";
+    });
+    if (alone && windowLeft) {
+        spdlog::info(
+            "the window of '{}' was closed: its frames are refused for it from now on (and "
+            "counted), the other outputs go on",
+            slot.report.sender.empty() ? "sender" : slot.report.sender);
+        return;
+    }
+    if (alone) {
+        spdlog::info("the last window was closed: the stream ends, other outputs are finished");
+    }
+    // The queued frames still reach the other outputs.
+    endRequested_ = true;
 }
 
 void SinkStage::failOutput(Slot& slot, const std::string& why) {
@@ -353,7 +418,19 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
 }
 
 void SinkStage::run() {
-    while (std::optional<Frame> frame = queue_.pop()) writeGuarded(*frame);
+    std::vector<PendingEnd> pending;
+    for (;;) {
+        // Timed, so that a sender's end is acted on while no frame comes.
+        if (std::optional<Frame> frame = queue_.pop(kPollInterval)) {
+            writeGuarded(*frame);
+            for (PendingEnd& end : pending) {
+                if (end.framesAhead > 0) --end.framesAhead;
+            }
+        } else if (queue_.closed() && queue_.size() == 0) {
+            break;
+        }
+        finishEndedSenders(pending);
+    }
     closeAll();
 }
 

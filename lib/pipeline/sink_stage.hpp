@@ -37,7 +37,12 @@ struct OutputReport {
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
     std::vector<sink::RecordedSegment> segments;  // the files a video output wrote
+    // A window the user closed, or left with q or Esc.
+    bool closedByUser = false;
 };
+
+// [{"spec": ..., "kind": ..., "written": N, ...}, ...]: the summary's "outputs".
+std::string outputsJson(const std::vector<OutputReport>& reports);
 
 // Opens the outputs with the first frame, writes every frame to each of them in turn (one
 // stream feeds display and recording alike), and closes them all at the end, whatever the
@@ -49,6 +54,10 @@ struct OutputReport {
 // of the sender that came first; those of any other are refused for it and counted, with one
 // warning naming {name}, so that two streams never interleave into one file. GUI sinks need all their
 // calls on one thread, which is why opening happens here and not in the caller.
+//
+// A window's q or Esc ends the stream (endRequested()). Closing a window closes it alone while
+// another window is open: its sender's later frames are refused for it and counted, and the
+// other outputs go on. Closing the last open window ends the stream, as with one sender.
 //
 // An output whose open(), write() or close() throws has failed: the reason is logged and
 // counted in `stats` errors, it is closed and gets no more frames, and the other outputs
@@ -81,7 +90,7 @@ public:
     // are named and titled after. Call before delivering its first frame.
     void addSender(std::uint32_t index, const std::string& name, const std::string& peer);
     // Sender `index` ended its stream: its outputs are finalised once its frames queued
-    // before now are written.
+    // before now are written (or, with a --latest queue, replaced by newer frames).
     void senderEnded(std::uint32_t index);
     // Hands one frame to the sinks (queued, or written at once). False when every output
     // failed or the queue was closed: the caller stops delivering.
@@ -89,7 +98,7 @@ public:
     // Waits until every queued frame is written and the outputs are closed (idempotent).
     void join();
 
-    // A sink asked to end the stream (the window's q or Esc, or the window was closed).
+    // A sink asked to end the stream (the window's q or Esc, or the last window was closed).
     bool endRequested() const { return endRequested_; }
     // Every output has failed.
     bool failed() const { return allFailed_; }
@@ -118,6 +127,11 @@ private:
         std::string name;
         std::string peer;
     };
+    // A sender that ended its stream, and how many frames the queue held ahead of the news.
+    struct PendingEnd {
+        std::uint32_t sender;
+        std::size_t framesAhead;
+    };
 
     void run();
     void writeGuarded(const Frame& frame) noexcept;
@@ -131,6 +145,8 @@ private:
     SenderInfo senderInfo(std::uint32_t index);
     void refuseOtherSender(Slot& slot, std::uint32_t sender);
     void closeSender(std::uint32_t index) noexcept;
+    void finishEndedSenders(std::vector<PendingEnd>& pending);
+    void userClosed(std::size_t index);
     void failOutput(Slot& slot, const std::string& why);
     void closeOutput(std::size_t index) noexcept;
     void closeAll() noexcept;
@@ -152,6 +168,8 @@ private:
     bool closed_ = false;
     std::mutex sendersMutex_;
     std::vector<SenderInfo> senders_;  // by index, set by addSender()
+    // Senders that ended (senderEnded()), not yet taken by the writing thread.
+    std::vector<std::uint32_t> ended_;
     std::atomic<bool> endRequested_{false};
     std::atomic<bool> allFailed_{false};
     std::atomic<std::uint64_t> written_{0};

@@ -51,8 +51,13 @@ public:
     virtual void open(const StreamInfo& info) = 0;
 
     // `frame` is borrowed for the call; a sink that keeps pixels copies them. Returns false
-    // when the sink asks the stream to end (the window's q or Esc); throws on an I/O error.
+    // when the sink takes no more frames: the user closed it, or asked the stream to end
+    // (closedAlone() tells which); throws on an I/O error.
     virtual bool write(const Frame& frame) = 0;
+
+    // After write() returned false: true when the user closed this output alone (its window),
+    // false when they asked the whole stream to end (the window's q or Esc).
+    virtual bool closedAlone() const { return false; }
 
     virtual void close() = 0;
 

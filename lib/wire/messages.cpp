@@ -306,12 +306,14 @@ Bytes encodePlainAck(const std::string& receiverId) {
     return Bytes(text.begin(), text.end());
 }
 
-Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
-    const bool none = value.kind == DataValue::Kind::None;
-    // A default-constructed value has no type name; fall back to what it holds.
-    std::string type = none ? "NoneType" : value.pythonType;
-    if (type.empty()) type = "str";
+namespace {
 
+// The answer map both replies share: return_type, return_data, the JPEG confirmation and the
+// notice's keys. A none `data` goes out as "" or, where vidgear writes None, as nil.
+enum class NoneAs { EmptyText, Nil };
+
+Bytes encodeAnswerMap(std::string_view type, const DataValue& data, NoneAs noneAs, Codec decoded,
+                      const Notice& notice) {
     Bytes out;
     detail::VectorWriter writer(out);
     Packer packer(writer);
@@ -320,7 +322,11 @@ Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     detail::packStr(packer, kReturnTypeKey);
     detail::packStr(packer, type);
     detail::packStr(packer, kReturnDataKey);
-    packDataValue(packer, value);
+    if (data.kind == DataValue::Kind::None && noneAs == NoneAs::Nil) {
+        packer.pack_nil();
+    } else {
+        packDataValue(packer, data);
+    }
     if (confirmCodec) {
         detail::packStr(packer, kCodecKey);
         detail::packStr(packer, kJpegCodecName);
@@ -329,26 +335,19 @@ Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     return out;
 }
 
+}  // namespace
+
+Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
+    const bool none = value.kind == DataValue::Kind::None;
+    // A default-constructed value has no type name; fall back to what it holds.
+    std::string type = none ? "NoneType" : value.pythonType;
+    if (type.empty()) type = "str";
+    return encodeAnswerMap(type, value, NoneAs::EmptyText, decoded, notice);
+}
+
 Bytes encodeFrameReply(const DataValue& text, Codec decoded, const Notice& notice) {
-    Bytes out;
-    detail::VectorWriter writer(out);
-    Packer packer(writer);
-    const bool confirmCodec = decoded == Codec::Jpeg;
-    packer.pack_map((confirmCodec ? 3 : 2) + noticeEntries(notice));
-    detail::packStr(packer, kReturnTypeKey);
-    detail::packStr(packer, kNdarrayType);
-    detail::packStr(packer, kReturnDataKey);
-    if (text.kind == DataValue::Kind::None) {
-        packer.pack_nil();  // vidgear's None here, unlike the "" of other replies
-    } else {
-        packDataValue(packer, text);
-    }
-    if (confirmCodec) {
-        detail::packStr(packer, kCodecKey);
-        detail::packStr(packer, kJpegCodecName);
-    }
-    packNotice(packer, notice);
-    return out;
+    // vidgear's None in return_data, unlike the "" of other replies.
+    return encodeAnswerMap(kNdarrayType, text, NoneAs::Nil, decoded, notice);
 }
 
 Bytes encodeNotice(const Notice& notice) {
