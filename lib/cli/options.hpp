@@ -73,6 +73,10 @@ struct RecvOptions {
         return none;
     }();
     int senders = 0;       // --senders: terminates that end the stream; 0 = see docs/cli.md
+    // The HTTP output (-o http://HOST:PORT, issue 21).
+    int httpQuality = 80;      // --http-quality: JPEG quality of raw frames re-encoded for it
+    int httpMaxClients = 16;   // --http-max-clients: streams served at once; more get 503
+    std::string httpToken;     // --http-token: required of every request when not ""
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

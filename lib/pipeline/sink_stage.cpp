@@ -50,6 +50,7 @@ SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string>
         Slot slot;
         slot.report.spec = output.spec;
         slot.report.kind = output.kind;
+        slot.everySender = output.sink->takesEverySender();
         slot.output = std::move(output);
         slots_.push_back(std::move(slot));
     }
@@ -216,6 +217,19 @@ void SinkStage::openForSender(const Frame& first) {
     }
 }
 
+// Outputs that take every sender learn each sender's name before its first frame.
+void SinkStage::tellEverySenderOutputs(std::uint32_t index) {
+    const SenderInfo sender = senderInfo(index);
+    for (Slot& slot : slots_) {
+        if (!slot.everySender || slot.done) continue;
+        try {
+            slot.output.sink->addSender(index, sender.name);
+        } catch (const std::exception& e) {
+            failOutput(slot, e.what());
+        }
+    }
+}
+
 void SinkStage::refuseOtherSender(Slot& slot, std::uint32_t sender) {
     ++slot.report.otherSenders;
     if (slot.toldOthers) return;
@@ -264,6 +278,7 @@ void SinkStage::write(const Frame& frame) {
     if (senderOutputs_.size() <= frame.sender) senderOutputs_.resize(frame.sender + 1);
     SenderOutputs& sender = senderOutputs_[frame.sender];
     if (!sender.opened) {
+        tellEverySenderOutputs(frame.sender);
         openForSender(pixels);
         sender.opened = true;
     } else if (frame.shape != sender.lastShape) {
@@ -277,7 +292,7 @@ void SinkStage::write(const Frame& frame) {
     sender.lastShape = frame.shape;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
-        if (slot.sender != frame.sender) {
+        if (slot.sender != frame.sender && !slot.everySender) {
             if (!slot.perSender) refuseOtherSender(slot, frame.sender);
             continue;
         }
