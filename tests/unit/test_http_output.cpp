@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "core/live_stats.hpp"
 #include "core/stream_stats.hpp"
@@ -208,5 +209,22 @@ TEST_SUITE("http") {
         CHECK(*live.latest() == "{}");
         live.publish(json);
         CHECK(*live.latest() == json);
+    }
+
+    TEST_CASE("a decoded JPEG frame keeps its sender, so per-sender outputs get the right one") {
+        auto pixels = std::make_shared<std::vector<std::uint8_t>>(16 * 16 * 3, 100);
+        ng::Frame raw;
+        raw.shape = {16, 16, 3};
+        raw.pixels = pixels->data();
+        raw.owner = pixels;
+        raw.seq = 5;
+        raw.sender = 3;
+        ng::codec::JpegEncoder encoder(ng::codec::JpegSettings{});
+        const ng::Frame jpeg = encoder.encode(raw);
+        CHECK(jpeg.sender == 3);
+        ng::codec::JpegDecoder decoder;
+        const ng::Frame decoded = decoder.decode(jpeg);
+        CHECK(decoded.seq == 5);
+        CHECK(decoded.sender == 3);
     }
 }

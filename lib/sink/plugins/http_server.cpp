@@ -144,7 +144,9 @@ public:
         senderLocked(index).name = name;
     }
 
+    // Comes after prepare(): the server may be answering already.
     bool takeLiveStats(std::shared_ptr<const LiveStats> stats) override {
+        std::lock_guard<std::mutex> lock(statsMutex_);
         stats_ = std::move(stats);
         return true;
     }
@@ -218,8 +220,13 @@ private:
             res.set_content(http::indexPage(), "text/html; charset=utf-8");
         });
         server_.Get("/stats.json", [this](const httplib::Request&, httplib::Response& res) {
+            std::shared_ptr<const LiveStats> stats;
+            {
+                std::lock_guard<std::mutex> lock(statsMutex_);
+                stats = stats_;
+            }
             const std::shared_ptr<const std::string> json =
-                stats_ ? stats_->latest() : std::make_shared<const std::string>("{}");
+                stats ? stats->latest() : std::make_shared<const std::string>("{}");
             res.set_header("Cache-Control", "no-store");
             res.set_content(*json, "application/json");
         });
@@ -332,6 +339,7 @@ private:
     Server server_;
     std::thread thread_;
     std::atomic<bool> closed_{false};
+    std::mutex statsMutex_;
     std::shared_ptr<const LiveStats> stats_;
     std::mutex sendersMutex_;
     std::vector<Viewed> senders_;  // by Frame::sender
