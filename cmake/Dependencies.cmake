@@ -16,7 +16,8 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio highgui)
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
 # cpp-httplib for the HTTP output plugin (-o http://). Debian ships it compiled, with
 # OpenSSL, zlib and brotli on; its header must see the same CPPHTTPLIB_* macros (pkg-config).
-pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+# Optional: without it the plugin is not built and -o http:// says the plugin is missing.
+pkg_check_modules(HTTPLIB IMPORTED_TARGET cpp-httplib)
 # libcamera for the Pi camera plugin (-s picam); optional: without it picam says so.
 pkg_check_modules(LIBCAMERA IMPORTED_TARGET libcamera)
 if(NG_BUILD_TESTS)

@@ -17,9 +17,16 @@ BARS_RGB = [(191, 191, 191), (191, 191, 0), (0, 191, 191), (0, 191, 0), (191, 0,
             (191, 0, 0), (0, 0, 191)]
 
 
+def require_plugin():
+    plugin = os.path.join(os.environ.get("NG_PLUGIN_DIR", ""), "libng_http_server.so")
+    if not os.path.exists(plugin):
+        raise ngtest.Skip(f"{plugin} was not built (cpp-httplib missing: scripts/install-deps)")
+
+
 def start(workdir, args=(), sender_args=(), frames=100000, fps=20, size=f"{W}x{H}", env=None):
     """ngrecv with an HTTP output on 127.0.0.1, a free port, and an ngsend test pattern
     streaming into it (PUSH/PULL). Returns (recv, send, (host, port))."""
+    require_plugin()
     recv, ep = ngtest.start_receiver(["--pattern", "3", "-t", "0", "-o", "http://127.0.0.1:0",
                                       *args], workdir, env=env)
     url = recv.wait_for_stderr(r"http output on http://(127\.0\.0\.1):(\d+)").groups()
@@ -129,6 +136,7 @@ def check_browser_shows_the_stream(workdir):
     url = f"http://{address[0]}:{address[1]}/"
     try:
         wait_for_frame(address)
+        before = json.loads(get(address, "/stats.json")[2])["frames"]
         # One browser run (each start costs seconds): a screenshot and the DOM at the end.
         shot = os.path.join(workdir, "page.png")
         dom = browse(browser, workdir, url, f"--screenshot={shot}", "--dump-dom",
@@ -149,9 +157,13 @@ def check_browser_shows_the_stream(workdir):
                 f"bar {rgb} is not on the page ({len(xs)} pixels like it)"
             centres.append(xs.mean())
         assert centres == sorted(centres), f"the bars are out of order: {centres}"
-        # The stats text was refreshed from /stats.json as frames came.
+        # The stats text was filled from /stats.json by the page, with figures newer than
+        # those before the browser started (its virtual clock may poll faster than the
+        # figures change, so one update is all that is sure).
         m = re.search(r'data-updates="(\d+)"', dom)
-        assert m and int(m.group(1)) >= 2, "the figures were not updated:\n" + dom[-2000:]
+        assert m and int(m.group(1)) >= 1, "the figures were not shown:\n" + dom[-2000:]
+        shown = int(re.search(r"frames (\d+) ", dom).group(1))
+        assert shown > before, f"the page shows {shown} frames, {before} before it loaded"
         assert f"cam  {W}x{H}" in dom, "the sender's name and size are not shown:\n" + dom[-2000:]
     finally:
         finish(recv, send)

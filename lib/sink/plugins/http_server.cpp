@@ -46,6 +46,8 @@ constexpr std::chrono::seconds kWriteTimeout{3};
 constexpr time_t kKeepAliveSeconds = 2;
 // Requests are GETs without a body.
 constexpr std::size_t kMaxPayload = 8192;
+// How often start-up checks that the server runs.
+constexpr std::chrono::milliseconds kStartPoll{1};
 // How often a waiting stream checks whether ngrecv is stopping.
 constexpr std::chrono::milliseconds kStreamPoll{200};
 
@@ -104,7 +106,11 @@ public:
                std::to_string(port);
         thread_ = std::thread([this] {
             if (!server_.listen_after_bind()) spdlog::error("http output {} stopped", url_);
+            listenEnded_ = true;
         });
+        // stop() does nothing until the accept loop runs, so close() right after this
+        // (ngrecv failing to start) would wait for it forever.
+        while (!server_.is_running() && !listenEnded_) std::this_thread::sleep_for(kStartPoll);
         spdlog::info("http output on {}", url_);
         if (settings_.token.empty() && !isLoopbackHost(host)) {
             spdlog::warn("http output on {} shows the frames to anyone who can reach it; "
@@ -338,6 +344,7 @@ private:
     ClientLimit limit_;
     Server server_;
     std::thread thread_;
+    std::atomic<bool> listenEnded_{false};
     std::atomic<bool> closed_{false};
     std::mutex statsMutex_;
     std::shared_ptr<const LiveStats> stats_;
