@@ -581,6 +581,109 @@ def recording_table(rows):
     for r in rows:
         lines.append(f"| {r['size']} | {r['codec']} | {r['recv_cpu_us_per_frame']:.0f} | "
                      f"{r['recv_peak_rss_mb']:.1f} | {r['file_kb_per_frame']:.1f} |")
+
+
+# ---- HTTP output rows (-o http://, issue 21): ngrecv's CPU per frame with 0, 1 and 8
+# viewers of /stream.mjpg, for a JPEG stream (served as received) and a raw one (encoded
+# once per frame for all viewers), at a camera's rate.
+HTTP_SIZE = (1280, 720)
+HTTP_FPS = "30"
+HTTP_FRAMES = 150
+HTTP_CLIENTS = [0, 1, 8]
+HTTP_KINDS = {"jpeg": ["--compression", "jpeg", "--jpeg-quality", str(JPEG_QUALITY)], "raw": []}
+HTTP_ROWS_REPEAT = 5
+
+
+class MjpegViewer(threading.Thread):
+    """Reads /stream.mjpg to its end, counting parts."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        import http.client
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", "/stream.mjpg")
+        self.res = self.conn.getresponse()
+        self.parts = 0
+        self.start()
+
+    def run(self):
+        try:
+            while True:
+                line = self.res.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    self.res.readline()
+                    self.res.read(int(line.split(b":")[1]))
+                    self.parts += 1
+        except OSError:
+            return
+
+
+def wait_http_port(proc, timeout=10):
+    import re
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.err.seek(0)
+        m = re.search(r"http output on http://127\.0\.0\.1:(\d+)", proc.err.read())
+        if m:
+            return int(m.group(1))
+        time.sleep(0.02)
+    raise RuntimeError("ngrecv did not start its HTTP output")
+
+
+def run_http(args, kind, clients, frames, workdir):
+    endpoint = endpoint_args("tcp", workdir)
+    summary = Path(workdir) / "http-summary.json"
+    common = ["--pattern", "3", "-t", "30"] + endpoint
+    recv = Process([str(args.bin / "ngrecv"), "-o", "http://127.0.0.1:0", "--summary",
+                    str(summary)] + common, workdir, "recv")
+    viewers = [MjpegViewer(wait_http_port(recv)) for _ in range(clients)]
+    send = Process([str(args.bin / "ngsend"), "-s", "test", "--size",
+                    f"{HTTP_SIZE[0]}x{HTTP_SIZE[1]}", "--fps", HTTP_FPS, "-n", str(frames),
+                    "-q", *HTTP_KINDS[kind]] + common, workdir, "send")
+    send.finish(120)
+    recv.finish(120)
+    for viewer in viewers:
+        viewer.join(10)
+    result = json.loads(summary.read_text())
+    if result["frames"] != frames:
+        raise RuntimeError(f"ngrecv got {result['frames']} of {frames} frames (http {kind})")
+    parts = [v.parts for v in viewers]
+    return {"recv_cpu_us_per_frame": recv.cpu_seconds / frames * 1e6,
+            "viewer_frames_min": min(parts) if parts else 0}
+
+
+def http_rows(args, workdir):
+    kinds = [k for k in HTTP_KINDS if k in args.only] or list(HTTP_KINDS)
+    counts = [n for n in HTTP_CLIENTS if f"{n}clients" in args.only] or HTTP_CLIENTS
+    frames = 10 if args.smoke else HTTP_FRAMES
+    rows = []
+    for kind in kinds:
+        for clients in counts:
+            runs = [run_http(args, kind, clients, frames, workdir)
+                    for _ in range(min(args.repeat, HTTP_ROWS_REPEAT))]
+            row = {"size": f"{HTTP_SIZE[0]}x{HTTP_SIZE[1]}", "kind": kind, "clients": clients,
+                   "fps": HTTP_FPS, "frames": frames,
+                   "recv_cpu_us_per_frame": statistics.median(
+                       r["recv_cpu_us_per_frame"] for r in runs),
+                   "viewer_frames_min": min(r["viewer_frames_min"] for r in runs)}
+            print(f"  http {kind} {clients} viewers: {row['recv_cpu_us_per_frame']:.0f} µs/frame",
+                  file=sys.stderr)
+            rows.append(row)
+    return rows
+
+
+def http_table(rows):
+    lines = ["ngrecv -o http:// at 30 fps, ngrecv's user+system CPU per frame (median of runs); "
+             "viewers read /stream.mjpg; the fewest frames a viewer got of each run's.",
+             "",
+             "| size | stream | viewers | recv CPU µs/frame | fewest frames a viewer got |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['kind']} | {r['clients']} | "
+                     f"{r['recv_cpu_us_per_frame']:.0f} | "
+                     f"{r['viewer_frames_min'] if r['clients'] else '-'} of {r['frames']} |")
     return "\n".join(lines)
 
 
@@ -616,6 +719,8 @@ def report(data):
         jpeg_table(data["jpeg"]),
         "",
         curve_table(data["curve"]),
+        "",
+        http_table(data["http"]),
         "",
         f"Latency, capture to receive, {lat['size']} {lat['pattern']}/{lat['protocol']} paced at "
         f"{lat['fps']} fps: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms",
@@ -679,6 +784,9 @@ def main():
                         help="only the recording rows: ngrecv writing mkv per codec (copy, "
                              "mjpeg, h264, ffv1) from a JPEG stream; --only picks sizes and "
                              "codecs, e.g. --recording --only 1280x720 h264")
+    parser.add_argument("--http", action="store_true",
+                        help="only the HTTP output rows (--only jpeg|raw, 0clients|1clients|"
+                             "8clients narrows them); implies --no-docs")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -726,10 +834,15 @@ def main():
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
         return
+    if args.http:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = http_rows(args, workdir)
+        print(http_table(rows))
+        return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
                 "throughput": throughput(args, workdir), "jpeg": jpeg_rows(args, workdir),
-                "curve": curve_rows(args, workdir),
+                "curve": curve_rows(args, workdir), "http": http_rows(args, workdir),
                 "latency": latency(args, workdir),
                 "startup": startup(args, workdir), "fan_in": fan_in(args, workdir)}
     print(report(data))

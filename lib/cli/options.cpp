@@ -743,7 +743,8 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     addSecurityOptions(app, out.common, true);
     app.add_option("-o,--output", out.outputs,
                    "window, a video file (.mp4 .avi .mkv), an image pattern "
-                   "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null; "
+                   "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null, "
+                   "http://HOST:PORT (live view in a browser); "
                    "repeatable [default: window if a display exists, else null]");
     auto* reply = app.add_option("--reply", out.reply,
                                  "Bidirectional mode: the reply sent back for every frame");
@@ -773,6 +774,20 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
         ->needs(app.get_option("--reply-source"));
     addSendersOption(app, out);
     addRecordingOptions(app, out);
+    // The HTTP output (issue 21): -o http://HOST:PORT serves MJPEG, snapshots and stats.
+    app.add_option("--http-quality", out.httpQuality,
+                   "-o http://: JPEG quality (1-100) of raw frames encoded for viewers; JPEG "
+                   "streams are served as received [default: 80]")
+        ->check(CLI::Range(1, 100));
+    app.add_option("--http-max-clients", out.httpMaxClients,
+                   "-o http://: video streams served at once; more get 503 [default: 16]")
+        ->check(CLI::Range(1, 256));
+    app.add_option("--http-token", out.httpToken,
+                   "-o http://: every request must carry ?token=TOKEN or the header "
+                   "'Authorization: Bearer TOKEN'")
+        ->check([](const std::string& value) {
+            return value.empty() ? std::string("the token must not be empty") : std::string();
+        });
 
     ParseResult result = runParser(app, argc, argv, [&] {
         splitAddresses(text, out.common);

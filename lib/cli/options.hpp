@@ -88,6 +88,10 @@ struct RecvOptions {
     std::int64_t segmentUs = 0;   // --segment; 0 = one file
     std::int64_t keepUs = 0;      // --keep; 0 = keep every segment
     std::uint64_t keepBytes = 0;  // --keep-size; 0 = no limit
+    // The HTTP output (-o http://HOST:PORT, issue 21).
+    int httpQuality = 80;      // --http-quality: JPEG quality of raw frames re-encoded for it
+    int httpMaxClients = 16;   // --http-max-clients: streams served at once; more get 503
+    std::string httpToken;     // --http-token: required of every request when not ""
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

@@ -48,6 +48,7 @@ void copyAccounting(const Frame& from, Frame& to) {
     to.captureTimeUs = from.captureTimeUs;
     to.data = from.data;
     to.nominalFps = from.nominalFps;
+    to.sender = from.sender;
 }
 
 }  // namespace

@@ -165,21 +165,29 @@ std::string jsonNumber(double value) {
     return text;
 }
 
-void writeSummary(const std::string& path, const StatsSnapshot& s, const JsonFields& extras) {
+std::string summaryJson(const StatsSnapshot& s, const JsonFields& extras) {
     std::ostringstream json;
     json << "{\"frames\": " << s.frames << ", \"bytes\": " << s.bytes
          << ", \"seconds\": " << jsonNumber(s.seconds) << ", \"fps\": " << jsonNumber(s.fps())
          << ", \"dropped\": " << s.dropped << ", \"errors\": " << s.errors
          << ", \"refused\": " << s.refused;
     for (const auto& [name, value] : extras) json << ", " << jsonString(name) << ": " << value;
-    json << "}\n";
+    json << "}";
+    return json.str();
+}
 
+void writeSummary(const std::string& path, const StatsSnapshot& s, const JsonFields& extras) {
+    writeSummaryJson(path, summaryJson(s, extras));
+}
+
+void writeSummaryJson(const std::string& path, const std::string& object) {
+    const std::string json = object + "\n";
     if (path == "-") {
-        std::fputs(json.str().c_str(), stderr);
+        std::fputs(json.c_str(), stderr);
         return;
     }
     std::ofstream file(path, std::ios::trunc);
-    file << json.str();
+    file << json;
     file.close();
     if (!file) {
         throw std::runtime_error("cannot write --summary file '" + path +

@@ -85,9 +85,15 @@ using JsonFields = std::vector<std::pair<std::string, std::string>>;
 std::string jsonString(const std::string& text);
 std::string jsonNumber(double value);
 
+// The --summary object (frames, bytes, seconds, fps, dropped, errors, refused, then
+// `extras`) on one line, without a newline: what writeSummary() writes and -o http:// serves.
+std::string summaryJson(const StatsSnapshot& snapshot, const JsonFields& extras);
+
 // Writes the --summary object (frames, bytes, seconds, fps, dropped, errors, refused, then
 // `extras`) to `path`, or to stderr for "-". Throws std::runtime_error naming the file.
 void writeSummary(const std::string& path, const StatsSnapshot& snapshot,
                   const JsonFields& extras);
+// Writes an object summaryJson() made, as writeSummary() does.
+void writeSummaryJson(const std::string& path, const std::string& object);
 
 }  // namespace ng

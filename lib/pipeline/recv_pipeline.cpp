@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
 #include "core/frame_allocations.hpp"
+#include "core/live_stats.hpp"
 #include "core/logging.hpp"
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
@@ -35,6 +37,8 @@ namespace {
 constexpr std::size_t kSinkQueueDepth = 8;
 // At most this many invalid-message warnings a second; the rest are only counted.
 constexpr int kInvalidLogsPerSecond = 5;
+// How often the live figures (-o http://'s /stats.json) are renewed.
+constexpr std::chrono::milliseconds kLiveStatsInterval{500};
 
 std::vector<std::string> chooseOutputs(const cli::RecvOptions& options) {
     if (!options.outputs.empty()) return options.outputs;
@@ -151,12 +155,25 @@ bool quietEndsStream(const transport::FrameReceiver& receiver, const SenderRegis
     return true;
 }
 
+// Called now and then with the figures so far, for outputs that show them live.
+using LivePublisher = std::function<void(const ReceiveResult&)>;
+
+// The counts kept per sender, summed into `result`.
+void tallySenders(ReceiveResult& result, const SenderRegistry& registry) {
+    result.lostInTransit = 0;
+    result.refused = 0;
+    for (const auto& sender : registry.senders()) {
+        result.lostInTransit += sender->accounting.lostInTransit();
+        result.refused += sender->accounting.refused();
+    }
+}
+
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
                             SinkStage& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
                             SenderRegistry& registry, bool dataToStderr,
-                            const std::atomic<bool>& stopSignal) {
+                            const std::atomic<bool>& stopSignal, const LivePublisher& publishLive) {
     ReceiveResult result;
     SenderWatch watch(registry, sinks, options.common.stats);
     LatestDrops drops(queue, stats, options.common.latest);
@@ -174,8 +191,16 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
     auto lastActivity = SteadyClock::now();
     long long frames = 0;
+    auto lastPublished = SteadyClock::time_point{};
     try {
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
+            if (publishLive && SteadyClock::now() - lastPublished >= kLiveStatsInterval) {
+                lastPublished = SteadyClock::now();
+                ReceiveResult soFar = result;
+                tallySenders(soFar, registry);
+                soFar.droppedLatest = drops.counted();
+                publishLive(soFar);
+            }
             std::optional<transport::Received> received = receiver.receive(kPollInterval);
             stats.setRefused(receiver.refusedPeers());
             if (!received) {
@@ -266,10 +291,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     } catch (...) {
         result.failure = std::current_exception();
     }
-    for (const auto& sender : registry.senders()) {
-        result.lostInTransit += sender->accounting.lostInTransit();
-        result.refused += sender->accounting.refused();
-    }
+    tallySenders(result, registry);
     result.droppedLatest = drops.counted();
     return result;
 }
@@ -357,12 +379,13 @@ std::string sendersJson(const SenderRegistry& registry) {
     return json + "}";
 }
 
-void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
-                          const SenderRegistry& registry,
-                          const transport::FrameReceiver& receiver, const ReceiveResult& result,
-                          const std::vector<OutputReport>& outputs, std::uint64_t framesWritten,
-                          const ReplySource& replies) {
-    if (options.common.summaryPath.empty()) return;
+// The --summary object; also published live while the stream runs (-o http://).
+std::string receiverSummaryJson(const cli::RecvOptions& options, const StreamStats& stats,
+                                const SenderRegistry& registry,
+                                const transport::FrameReceiver& receiver,
+                                const ReceiveResult& result,
+                                const std::vector<OutputReport>& outputs,
+                                std::uint64_t framesWritten, const ReplySource& replies) {
     JsonFields extras = {{"tool", jsonString("ngrecv")},
                          {"endpoint", jsonString(receiver.endpoint())},
                          {"pattern", jsonString(transport::patternName(options.common.pattern))},
@@ -383,7 +406,7 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
     if (!options.replySource.spec.empty()) {
         extras.emplace_back("frames_back", std::to_string(replies.framesSent()));
     }
-    writeSummary(options.common.summaryPath, stats.snapshot(), extras);
+    return summaryJson(stats.snapshot(), extras);
 }
 
 // The recording flags, checked against the video outputs: a flag no output uses is a
@@ -417,7 +440,16 @@ int runReceiverBody(const cli::RecvOptions& options) {
     checkSummaryWritable(options.common.summaryPath);
     const std::vector<std::string> specs = chooseOutputs(options);
     const sink::VideoSettings video = videoSettings(options, specs);
-    std::vector<sink::Output> outputs = sink::makeOutputs(specs, video);
+    sink::HttpSettings http;
+    http.quality = options.httpQuality;
+    http.maxClients = options.httpMaxClients;
+    http.token = options.httpToken;
+    std::vector<sink::Output> outputs = sink::makeOutputs(specs, video, http);
+    auto liveStats = std::make_shared<LiveStats>();
+    bool showsLiveStats = false;
+    for (const sink::Output& output : outputs) {
+        if (output.sink->takeLiveStats(liveStats)) showsLiveStats = true;
+    }
     std::vector<std::string> perSender;
     std::copy_if(specs.begin(), specs.end(), std::back_inserter(perSender), sink::isPerSender);
     const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
@@ -442,8 +474,17 @@ int runReceiverBody(const cli::RecvOptions& options) {
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
         SinkStage sinks(std::move(outputs), std::move(perSender), queue, options.outputFps, stats,
                         stopSignal, video);
+        LivePublisher publishLive;
+        if (showsLiveStats) {
+            // The outputs' own reports are read only once they are closed: the live object
+            // leaves them out ("outputs": []).
+            publishLive = [&](const ReceiveResult& soFar) {
+                liveStats->publish(receiverSummaryJson(options, stats, registry, receiver, soFar,
+                                                       {}, sinks.framesWritten(), *replies));
+            };
+        }
         result = receiveFrames(options, receiver, sinks, queue, stats, registry, dataToStderr,
-                               stopSignal);
+                               stopSignal, publishLive);
         sinks.join();  // every queued frame is written and every output finalised
         reports = inOutputOrder(sinks.reports(), specs);
         framesWritten = sinks.framesWritten();
@@ -452,8 +493,11 @@ int runReceiverBody(const cli::RecvOptions& options) {
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, registry, receiver, result, reports, framesWritten,
-                         *replies);
+    if (!options.common.summaryPath.empty()) {
+        writeSummaryJson(options.common.summaryPath,
+                         receiverSummaryJson(options, stats, registry, receiver, result, reports,
+                                             framesWritten, *replies));
+    }
     const std::string failedOutputs = describeFailedOutputs(reports);
     if (result.failure) {
         // The stream's own failure decides the exit code; failed outputs are still told.

@@ -78,6 +78,7 @@ SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string>
         Slot slot;
         slot.report.spec = output.spec;
         slot.report.kind = output.kind;
+        slot.everySender = output.sink->takesEverySender();
         slot.output = std::move(output);
         slots_.push_back(std::move(slot));
     }
@@ -244,6 +245,19 @@ void SinkStage::openForSender(const Frame& first) {
     }
 }
 
+// Outputs that take every sender learn each sender's name before its first frame.
+void SinkStage::tellEverySenderOutputs(std::uint32_t index) {
+    const SenderInfo sender = senderInfo(index);
+    for (Slot& slot : slots_) {
+        if (!slot.everySender || slot.done) continue;
+        try {
+            slot.output.sink->addSender(index, sender.name);
+        } catch (const std::exception& e) {
+            failOutput(slot, e.what());
+        }
+    }
+}
+
 void SinkStage::refuseOtherSender(Slot& slot, std::uint32_t sender) {
     ++slot.report.otherSenders;
     if (slot.toldOthers) return;
@@ -278,7 +292,7 @@ std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
 
 bool SinkStage::needsPixels(std::uint32_t sender) const {
     return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& slot) {
-        return slot.sender == sender && !slot.done && slot.output.sink &&
+        return (slot.sender == sender || slot.everySender) && !slot.done && slot.output.sink &&
                !slot.output.sink->takesJpeg();
     });
 }
@@ -312,6 +326,7 @@ void SinkStage::write(const Frame& frame) {
     if (senderOutputs_.size() <= frame.sender) senderOutputs_.resize(frame.sender + 1);
     SenderOutputs& sender = senderOutputs_[frame.sender];
     if (!sender.opened) {
+        tellEverySenderOutputs(frame.sender);
         openForSender(frame);
         sender.opened = true;
     } else if (frame.shape != sender.lastShape) {
@@ -331,7 +346,7 @@ void SinkStage::write(const Frame& frame) {
     const Frame& pixels = decoded ? *decoded : frame;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
-        if (slot.sender != frame.sender) {
+        if (slot.sender != frame.sender && !slot.everySender) {
             if (!slot.perSender) refuseOtherSender(slot, frame.sender);
             continue;
         }

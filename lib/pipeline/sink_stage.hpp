@@ -51,7 +51,8 @@ std::string outputsJson(const std::vector<OutputReport>& reports);
 // With many senders (Frame::sender), a per-sender -o value (sink::isPerSender(): {name}, or
 // window) opens one output for each sender with its first frame, and finalises it when that
 // sender ends (senderEnded()) while the others go on. An output shared by all takes the frames
-// of the sender that came first; those of any other are refused for it and counted, with one
+// of the sender that came first (except one that takes every sender, the HTTP output, which
+// tells them apart itself); those of any other are refused for it and counted, with one
 // warning naming {name}, so that two streams never interleave into one file. GUI sinks need all their
 // calls on one thread, which is why opening happens here and not in the caller.
 //
@@ -114,6 +115,7 @@ private:
         bool done = false;  // failed or ended: takes no more frames
         bool closed = false;
         bool perSender = false;
+        bool everySender = false;  // shared, and takes the frames of every sender (http)
         std::uint32_t sender = 0;  // per-sender: its sender; shared: the one it takes
         bool toldOthers = false;   // the warning about another sender's frames was given
     };
@@ -143,6 +145,7 @@ private:
     void openSlot(std::size_t index, const sink::StreamInfo& info);
     sink::StreamInfo streamInfo(const Frame& first, const SenderInfo& sender) const;
     SenderInfo senderInfo(std::uint32_t index);
+    void tellEverySenderOutputs(std::uint32_t index);
     void refuseOtherSender(Slot& slot, std::uint32_t sender);
     void closeSender(std::uint32_t index) noexcept;
     void finishEndedSenders(std::vector<PendingEnd>& pending);

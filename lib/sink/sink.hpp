@@ -1,11 +1,14 @@
 // Sink: where ngrecv's frames go (window, video file, images, y4m/raw pipe, null).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/frame.hpp"
+#include "core/live_stats.hpp"
+#include "sink/http_settings.hpp"
 #include "sink/video_settings.hpp"
 
 namespace ng::sink {
@@ -72,6 +75,17 @@ public:
     // stores the received JPEG bytes. Other sinks are given decoded pixels.
     virtual bool takesJpeg() const { return false; }
 
+    // True when this one output takes the frames of every sender (Frame::sender tells them
+    // apart), as the HTTP output does; others without {name} take the first sender's only.
+    virtual bool takesEverySender() const { return false; }
+    // For outputs that take every sender: sender `index` is called `name`. Called on the
+    // writing thread, before that sender's first write().
+    virtual void addSender(std::uint32_t /*index*/, const std::string& /*name*/) {}
+
+    // Offers the stream's live figures (the --summary object, updated while it runs), before
+    // open(). Returns true when this output shows them; they are then published.
+    virtual bool takeLiveStats(std::shared_ptr<const LiveStats> /*stats*/) { return false; }
+
     // A constant-rate output (avi, y4m) kept in the sender's time leaves out a frame that
     // comes before its slot and writes the previous one again to fill a gap, as ffmpeg's
     // -vsync cfr does. These count them, for the summary.
@@ -85,17 +99,18 @@ public:
     virtual std::string describe() const = 0;
 };
 
-// Picks the sink for one -o value. Window, video-file and image-file sinks are plugins,
+// Picks the sink for one -o value. Window, video-file, image-file and HTTP sinks are plugins,
 // loaded only when asked for (see core/plugin_loader.hpp). The folder of a file output is
-// created when missing and must be writable. `video` applies to video files. Throws
-// UsageError for a spelling that names no sink, a folder that cannot be written, or video
-// settings that do not fit the output (checkVideoSettings()).
-std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video = {});
+// created when missing and must be writable. `video` applies to video files, `http` to the
+// HTTP output. Throws UsageError for a spelling that names no sink, a folder that cannot be
+// written, or video settings that do not fit the output (checkVideoSettings()).
+std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video = {},
+                               const HttpSettings& http = {});
 
 // One output of ngrecv: the -o value as typed, its kind for reports, and its sink.
 struct Output {
     std::string spec;
-    std::string kind;  // window, video, images, y4m, raw, null
+    std::string kind;  // window, video, images, y4m, raw, null, http
     std::unique_ptr<Sink> sink;
 };
 
@@ -106,7 +121,8 @@ std::string outputKind(const std::string& spec);
 // them all: two outputs on stdout (-o - with -o raw:-) or the same output twice is a
 // UsageError. Per-sender values are only checked (checkPerSenderSpec()).
 std::vector<Output> makeOutputs(const std::vector<std::string>& specs,
-                                const VideoSettings& video = {});
+                                const VideoSettings& video = {},
+                                const HttpSettings& http = {});
 
 // ---- Outputs per sender (ngrecv with many senders) ----
 

@@ -1,8 +1,9 @@
-// The ABI between makeSink() and the sink plugins (video file, window, image files).
+// The ABI between makeSink() and the sink plugins (video file, window, image files, HTTP).
 #pragma once
 
 #include <string>
 
+#include "sink/http_settings.hpp"
 #include "sink/sink.hpp"
 
 namespace ng::sink {
@@ -23,5 +24,10 @@ inline constexpr const char* kCreateImageFilesSinkSymbol = "ng_create_image_file
 
 inline constexpr const char* kWindowPlugin = "window";
 inline constexpr const char* kCreateWindowSinkSymbol = "ng_create_window_sink";
+
+// The HTTP output takes its settings as well.
+using CreateHttpSinkFn = Sink* (*)(const std::string& spec, const HttpSettings& settings);
+inline constexpr const char* kHttpServerPlugin = "http_server";
+inline constexpr const char* kCreateHttpSinkSymbol = "ng_create_http_sink";
 
 }  // namespace ng::sink
