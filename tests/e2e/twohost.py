@@ -22,6 +22,7 @@ import ngtest
 
 _PREFIX = "ngt"
 _counter = itertools.count()
+_probes = itertools.count()
 _open = []
 
 
@@ -47,7 +48,8 @@ def require_netns():
         raise ngtest.Skip("network namespaces need root (CI runs as root)")
     if not shutil.which("ip") or not shutil.which("tc"):
         raise ngtest.Skip("'ip' or 'tc' is missing (package iproute2)")
-    probe = f"{_PREFIX}{os.getpid()}x999p"
+    # Unique per call: tests make several TwoHosts at once, on threads.
+    probe = f"{_PREFIX}{os.getpid()}x{next(_probes)}p"
     out = _ip("netns", "add", probe, check=False)
     if out.returncode != 0:
         raise ngtest.Skip(f"cannot make a network namespace: {out.stderr.strip()}")
