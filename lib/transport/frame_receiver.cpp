@@ -61,6 +61,8 @@ struct FrameReceiver::Impl {
     std::optional<std::uint64_t> lastSeq;
     // The sender names met so far (cutOff()).
     std::set<std::string> namesSeen;
+    // Whether a frame without number or name (a vidgear sender) came yet (cutOff()).
+    bool anonymousSeen = false;
     // Second senders a PAIR socket turned away, already told.
     std::uint64_t turnedAway = 0;
 };
@@ -115,8 +117,10 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
         const wire::Header header = dialect.decodeMessage(detail::viewOf(parts.front())).header;
         terminate = header.terminate;
         // Without a sequence number (imagezmq, NetGear), a name not seen before is a sender
-        // that just came, not one cut off.
-        newName = header.name && namesSeen.count(*header.name) == 0;
+        // that just came, not one cut off; so is the first sender with neither (vidgear's),
+        // who may connect just as a named sender leaves.
+        newName = header.name ? namesSeen.count(*header.name) == 0
+                              : !header.seq && !anonymousSeen;
         seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
     } catch (const ProtocolError&) {
         // Judged as a sender that does not number its frames; handle() refuses it.
@@ -157,6 +161,7 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     const wire::Header& header = message.header;
     if (!header.terminate && header.seq) lastSeq = header.seq;
     if (header.name) namesSeen.insert(*header.name);
+    if (!header.name && !header.seq) anonymousSeen = true;
     event.senderName = header.name.value_or("");
     event.senderInstance = header.instance.value_or("");
 
