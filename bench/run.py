@@ -581,6 +581,7 @@ def recording_table(rows):
     for r in rows:
         lines.append(f"| {r['size']} | {r['codec']} | {r['recv_cpu_us_per_frame']:.0f} | "
                      f"{r['recv_peak_rss_mb']:.1f} | {r['file_kb_per_frame']:.1f} |")
+    return "\n".join(lines)
 
 
 # ---- HTTP output rows (-o http://, issue 21): ngrecv's CPU per frame with 0, 1 and 8
