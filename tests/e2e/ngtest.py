@@ -399,6 +399,20 @@ def seeded_image(seed, shape):
     return np.random.default_rng(seed).integers(0, 256, size=shape, dtype=np.uint8)
 
 
+def png_sequence(workdir, name, seed, count, shape):
+    """`count` seeded RGB frames of `shape` (H, W, 3) written as workdir/name/000.png ...
+    for `ngsend -s` or `--reply-source`; returns (the printf pattern of their paths, the
+    frames in BGR as OpenCV reads them)."""
+    folder = os.path.join(workdir, name)
+    os.makedirs(folder)
+    frames = []
+    for i in range(count):
+        rgb = seeded_image(seed + i, shape)
+        write_png(os.path.join(folder, f"{i:03d}.png"), rgb)
+        frames.append(np.ascontiguousarray(rgb[..., ::-1]))
+    return os.path.join(folder, "%03d.png"), frames
+
+
 def _png_chunk(kind, data):
     return (struct.pack(">I", len(data)) + kind + data
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))

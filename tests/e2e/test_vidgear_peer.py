@@ -37,16 +37,8 @@ def finish(proc, workdir, what):
 
 
 def image_sequence(workdir, name, seed, count):
-    """Seeded frames written as PNGs for `ngsend -s` / `--reply-source`; returns (pattern
-    path, the frames in BGR as OpenCV reads them)."""
-    folder = os.path.join(workdir, name)
-    os.makedirs(folder)
-    frames = []
-    for i in range(count):
-        rgb = ngtest.seeded_image(seed + i, (H, W, 3))
-        ngtest.write_png(os.path.join(folder, f"{i:03d}.png"), rgb)
-        frames.append(np.ascontiguousarray(rgb[..., ::-1]))
-    return os.path.join(folder, "%03d.png"), frames
+    """Seeded frames as PNGs (see ngtest.png_sequence)."""
+    return ngtest.png_sequence(workdir, name, seed, count, (H, W, 3))
 
 
 def raw_frames(path):

@@ -56,15 +56,9 @@ def wait_for_log(workdir, name, text, timeout=150):
 
 def sequence(workdir, name, seed, count=N):
     """PNG frames for ngsend -s, and the same frames in BGR as arrays (.npz for peers)."""
-    folder = os.path.join(workdir, name)
-    os.makedirs(folder)
-    frames = []
-    for i in range(count):
-        rgb = ngtest.seeded_image(seed + i, (H, W, 3))
-        ngtest.write_png(os.path.join(folder, f"{i:03d}.png"), rgb)
-        frames.append(np.ascontiguousarray(rgb[..., ::-1]))
+    source, frames = ngtest.png_sequence(workdir, name, seed, count, (H, W, 3))
     np.savez(os.path.join(workdir, f"{name}.npz"), *frames)
-    return os.path.join(folder, "%03d.png"), frames
+    return source, frames
 
 
 def smooth_sequence(workdir, name, count=N):
