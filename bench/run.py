@@ -20,13 +20,13 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 PATTERNS = {"pair": 0, "reqrep": 1, "pushpull": 3}
-SIZES = [(640, 480), (1280, 720), (1920, 1080)]
+SIZES = [(320, 240), (640, 480), (1280, 720), (1920, 1080)]
 PROTOCOLS = ["tcp", "ipc"]
 # Frames per run: about half a second of traffic at the ceiling's rate on this kind of
 # machine. The shared machine's slow spells come and go within seconds and hit a pair's
 # two halves alike or not at all, so for the same time more, shorter pairs (--repeat)
 # give a steadier median (a single pair's ratio spreads by ±0.1 and more).
-FRAMES = {(640, 480): 1500, (1280, 720): 800, (1920, 1080): 400}
+FRAMES = {(320, 240): 4000, (640, 480): 1500, (1280, 720): 800, (1920, 1080): 400}
 
 
 def free_port():
@@ -165,12 +165,17 @@ def throughput(args, workdir):
         # The median of each adjacent pair's ratio: a pair runs within a second or two, so a
         # slower spell of the shared machine hits both of its halves.
         ratio = statistics.median(b["fps"] / a["fps"] for a, b in pairs[combo])
+        # CPU per frame against the ceiling's, each end on its own (issue 23: at most 1.15).
+        cpu = {end: statistics.median(b[f"{end}_cpu_us_per_frame"] / a[f"{end}_cpu_us_per_frame"]
+                                      for a, b in pairs[combo]) for end in ("send", "recv")}
         row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
                "frames": frames_per_run(args, size), "repeat": args.repeat,
                "ceiling": c, "ng": t, "ratio": ratio,
+               "send_cpu_ratio": cpu["send"], "recv_cpu_ratio": cpu["recv"],
                "pairs_fps": [[a["fps"], b["fps"]] for a, b in pairs[combo]]}
         print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
-              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}", file=sys.stderr)
+              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}, CPU/frame vs ceiling "
+              f"send {cpu['send']:.2f} recv {cpu['recv']:.2f}", file=sys.stderr)
         results.append(row)
     return results
 
@@ -181,7 +186,7 @@ JPEG_QUALITY = 90
 # Repetitions of the JPEG and latency rows (fewer with --smoke): they spread less than the
 # throughput ratios, and each repetition takes longer (three runs; ten paced seconds).
 OTHER_ROWS_REPEAT = 11
-JPEG_FRAMES = {(640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
+JPEG_FRAMES = {(320, 240): 3000, (640, 480): 1500, (1280, 720): 600, (1920, 1080): 300}
 PSNR_FRAMES = 30
 
 
@@ -417,16 +422,19 @@ def run_fan_in(args, n, seconds, workdir):
 
 def fan_in(args, workdir):
     steps, seconds = (([2], 2) if args.smoke else (FAN_IN_STEPS, FAN_IN_SECONDS))
+    # Counts asked for by name are each measured; the climb stops at its first failure.
+    chosen = getattr(args, "fan_in_senders", None)
+    steps = chosen or steps
     rows = []
     for n in steps:
         rows.append(run_fan_in(args, n, seconds, workdir))
         print(f"fan-in {n} senders: {rows[-1]}", file=sys.stderr)
-        if not rows[-1]["ok"]:
+        if not rows[-1]["ok"] and not chosen:
             break
     ok = [r for r in rows if r["ok"]]
     return {"size": f"{FAN_IN_SIZE[0]}x{FAN_IN_SIZE[1]}", "fps": FAN_IN_FPS, "seconds": seconds,
             "rows": rows, "largest_ok": ok[-1] if ok else None,
-            "first_failed": rows[-1] if rows and not rows[-1]["ok"] else None}
+            "first_failed": next((r for r in rows if not r["ok"]), None)}
 
 
 def fan_in_line(f):
@@ -520,6 +528,166 @@ def curve_table(rows):
     return "\n".join(lines)
 
 
+# ---- Recording rows (issue 24): ngrecv's CPU per frame and peak RSS writing a video file
+# with each codec, from the same JPEG stream; "null" is the stream alone, for reference.
+
+RECORDING_CODECS = ["null", "copy", "mjpeg", "h264", "ffv1"]
+RECORDING_SIZES = [(640, 480), (1280, 720)]
+RECORDING_FRAMES = 300
+
+
+def run_recording(args, size, codec, frames, workdir):
+    run_dir = Path(workdir) / f"rec-{codec}-{size[0]}x{size[1]}-{time.monotonic_ns()}"
+    run_dir.mkdir()
+    summary = run_dir / "summary.json"
+    common = ["--pattern", "3", "-t", "30", "-q"] + endpoint_args("tcp", run_dir)
+    output = ["-o", "null"] if codec == "null" else ["-o", str(run_dir / "rec.mkv"),
+                                                      "--video-codec", codec]
+    recv, send = measure(
+        [str(args.bin / "ngrecv"), *output, "--summary", str(summary)] + common,
+        [str(args.bin / "ngsend"), "-s", "test", "--size", f"{size[0]}x{size[1]}", "--fps", "0",
+         "--compression", "jpeg", "-n", str(frames)] + common,
+        frames, 0, run_dir)
+    result = json.loads(summary.read_text())
+    if result["frames_written"] != frames:
+        raise RuntimeError(f"{codec}: ngrecv wrote {result['frames_written']} of {frames} frames")
+    return {"size": f"{size[0]}x{size[1]}", "codec": codec, "frames": frames,
+            "recv_cpu_us_per_frame": recv.cpu_seconds / frames * 1e6,
+            "recv_peak_rss_mb": recv.peak_rss_mb,
+            "file_kb_per_frame": (run_dir / "rec.mkv").stat().st_size / frames / 1024
+            if codec != "null" else 0.0}
+
+
+def recording_rows(args, workdir):
+    sizes = [s for s in RECORDING_SIZES if f"{s[0]}x{s[1]}" in args.only] or RECORDING_SIZES
+    codecs = [c for c in RECORDING_CODECS if c in args.only] or RECORDING_CODECS
+    frames = 10 if args.smoke else (args.frames or RECORDING_FRAMES)
+    repeat = 1 if args.smoke else min(args.repeat, 3)
+    rows = []
+    for size in sizes:
+        for codec in codecs:
+            runs = [run_recording(args, size, codec, frames, workdir) for _ in range(repeat)]
+            row = dict(runs[0])
+            for key in ("recv_cpu_us_per_frame", "recv_peak_rss_mb", "file_kb_per_frame"):
+                row[key] = statistics.median(r[key] for r in runs)
+            rows.append(row)
+            print(f"recording {row}", file=sys.stderr)
+    return rows
+
+
+def recording_table(rows):
+    lines = ["| size | codec | ngrecv CPU µs/frame | ngrecv peak RSS MB | file KB/frame |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['codec']} | {r['recv_cpu_us_per_frame']:.0f} | "
+                     f"{r['recv_peak_rss_mb']:.1f} | {r['file_kb_per_frame']:.1f} |")
+    return "\n".join(lines)
+
+
+# ---- HTTP output rows (-o http://, issue 21): ngrecv's CPU per frame with 0, 1 and 8
+# viewers of /stream.mjpg, for a JPEG stream (served as received) and a raw one (encoded
+# once per frame for all viewers), at a camera's rate.
+HTTP_SIZE = (1280, 720)
+HTTP_FPS = "30"
+HTTP_FRAMES = 150
+HTTP_CLIENTS = [0, 1, 8]
+HTTP_KINDS = {"jpeg": ["--compression", "jpeg", "--jpeg-quality", str(JPEG_QUALITY)], "raw": []}
+HTTP_ROWS_REPEAT = 5
+
+
+class MjpegViewer(threading.Thread):
+    """Reads /stream.mjpg to its end, counting parts."""
+
+    def __init__(self, port):
+        super().__init__(daemon=True)
+        import http.client
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.conn.request("GET", "/stream.mjpg")
+        self.res = self.conn.getresponse()
+        self.parts = 0
+        self.start()
+
+    def run(self):
+        try:
+            while True:
+                line = self.res.readline()
+                if not line:
+                    return
+                if line.lower().startswith(b"content-length:"):
+                    self.res.readline()
+                    self.res.read(int(line.split(b":")[1]))
+                    self.parts += 1
+        except OSError:
+            return
+
+
+def wait_http_port(proc, timeout=10):
+    import re
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        proc.err.seek(0)
+        m = re.search(r"http output on http://127\.0\.0\.1:(\d+)", proc.err.read())
+        if m:
+            return int(m.group(1))
+        time.sleep(0.02)
+    raise RuntimeError("ngrecv did not start its HTTP output")
+
+
+def run_http(args, kind, clients, frames, workdir):
+    endpoint = endpoint_args("tcp", workdir)
+    summary = Path(workdir) / "http-summary.json"
+    common = ["--pattern", "3", "-t", "30"] + endpoint
+    recv = Process([str(args.bin / "ngrecv"), "-o", "http://127.0.0.1:0", "--summary",
+                    str(summary)] + common, workdir, "recv")
+    viewers = [MjpegViewer(wait_http_port(recv)) for _ in range(clients)]
+    send = Process([str(args.bin / "ngsend"), "-s", "test", "--size",
+                    f"{HTTP_SIZE[0]}x{HTTP_SIZE[1]}", "--fps", HTTP_FPS, "-n", str(frames),
+                    "-q", *HTTP_KINDS[kind]] + common, workdir, "send")
+    send.finish(120)
+    recv.finish(120)
+    for viewer in viewers:
+        viewer.join(10)
+    result = json.loads(summary.read_text())
+    if result["frames"] != frames:
+        raise RuntimeError(f"ngrecv got {result['frames']} of {frames} frames (http {kind})")
+    parts = [v.parts for v in viewers]
+    return {"recv_cpu_us_per_frame": recv.cpu_seconds / frames * 1e6,
+            "viewer_frames_min": min(parts) if parts else 0}
+
+
+def http_rows(args, workdir):
+    kinds = [k for k in HTTP_KINDS if k in args.only] or list(HTTP_KINDS)
+    counts = [n for n in HTTP_CLIENTS if f"{n}clients" in args.only] or HTTP_CLIENTS
+    frames = 10 if args.smoke else HTTP_FRAMES
+    rows = []
+    for kind in kinds:
+        for clients in counts:
+            runs = [run_http(args, kind, clients, frames, workdir)
+                    for _ in range(min(args.repeat, HTTP_ROWS_REPEAT))]
+            row = {"size": f"{HTTP_SIZE[0]}x{HTTP_SIZE[1]}", "kind": kind, "clients": clients,
+                   "fps": HTTP_FPS, "frames": frames,
+                   "recv_cpu_us_per_frame": statistics.median(
+                       r["recv_cpu_us_per_frame"] for r in runs),
+                   "viewer_frames_min": min(r["viewer_frames_min"] for r in runs)}
+            print(f"  http {kind} {clients} viewers: {row['recv_cpu_us_per_frame']:.0f} µs/frame",
+                  file=sys.stderr)
+            rows.append(row)
+    return rows
+
+
+def http_table(rows):
+    lines = ["ngrecv -o http:// at 30 fps, ngrecv's user+system CPU per frame (median of runs); "
+             "viewers read /stream.mjpg; the fewest frames a viewer got of each run's.",
+             "",
+             "| size | stream | viewers | recv CPU µs/frame | fewest frames a viewer got |",
+             "|---|---|---:|---:|---:|"]
+    for r in rows:
+        lines.append(f"| {r['size']} | {r['kind']} | {r['clients']} | "
+                     f"{r['recv_cpu_us_per_frame']:.0f} | "
+                     f"{r['viewer_frames_min'] if r['clients'] else '-'} of {r['frames']} |")
+    return "\n".join(lines)
+
+
 def machine():
     model = "unknown"
     for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -552,6 +720,8 @@ def report(data):
         jpeg_table(data["jpeg"]),
         "",
         curve_table(data["curve"]),
+        "",
+        http_table(data["http"]),
         "",
         f"Latency, capture to receive, {lat['size']} {lat['pattern']}/{lat['protocol']} paced at "
         f"{lat['fps']} fps: p50 {lat['p50_ms']:.3f} ms, p99 {lat['p99_ms']:.3f} ms",
@@ -603,8 +773,21 @@ def main():
                         help="only count instructions per frame of ngsend and ngrecv (valgrind)")
     parser.add_argument("--fan-in", action="store_true",
                         help="only the fan-in row: N JPEG senders into one ngrecv, N growing")
+    parser.add_argument("--fan-in-senders", type=int, nargs="+", metavar="N",
+                        help="with --fan-in: measure these sender counts (e.g. 32 48) rather "
+                             f"than climbing {FAN_IN_STEPS}")
     parser.add_argument("--curve", action="store_true",
                         help="only the CURVE off/on rows; implies --no-docs")
+    parser.add_argument("--throughput-only", action="store_true",
+                        help="only the throughput rows (with --only, the rows named); implies "
+                             "--no-docs")
+    parser.add_argument("--recording", action="store_true",
+                        help="only the recording rows: ngrecv writing mkv per codec (copy, "
+                             "mjpeg, h264, ffv1) from a JPEG stream; --only picks sizes and "
+                             "codecs, e.g. --recording --only 1280x720 h264")
+    parser.add_argument("--http", action="store_true",
+                        help="only the HTTP output rows (--only jpeg|raw, 0clients|1clients|"
+                             "8clients narrows them); implies --no-docs")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
@@ -635,15 +818,32 @@ def main():
             print(f"instructions per frame at {result['size']} {result['pattern']}: "
                   f"ngsend {result['ngsend']:.0f}, ngrecv {result['ngrecv']:.0f}")
         return
+    if args.recording:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = recording_rows(args, workdir)
+        print(recording_table(rows))
+        return
     if args.curve:
         with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
             rows = curve_rows(args, workdir)
         print(curve_table(rows))
         return
+    if args.throughput_only:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = throughput(args, workdir)
+        print(table(rows))
+        if args.json:
+            args.json.write_text(json.dumps(rows, indent=2) + "\n")
+        return
+    if args.http:
+        with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
+            rows = http_rows(args, workdir)
+        print(http_table(rows))
+        return
     with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
         data = {"date": datetime.date.today().isoformat(), "machine": machine(),
                 "throughput": throughput(args, workdir), "jpeg": jpeg_rows(args, workdir),
-                "curve": curve_rows(args, workdir),
+                "curve": curve_rows(args, workdir), "http": http_rows(args, workdir),
                 "latency": latency(args, workdir),
                 "startup": startup(args, workdir), "fan_in": fan_in(args, workdir)}
     print(report(data))

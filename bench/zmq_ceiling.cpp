@@ -3,11 +3,15 @@
 // Moves `count` messages of `bytes` bytes, zero-copy from one buffer, in PAIR, PUSH/PULL
 // or REQ/REP (REP answers each message with 1 byte, as a lockstep round trip). The
 // receiver binds and prints one JSON line: frames, seconds (first to last message), fps.
+// `pair-answered` is PAIR as NetGear_Async speaks it: the receiver answers every message
+// with the plain acknowledgement's bytes, and the sender keeps at most as many messages
+// unanswered as ngsend does. It tells what PAIR's answers cost bare ZeroMQ.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <zmq.hpp>
@@ -16,9 +20,14 @@
 
 namespace {
 
+// ngsend's PAIR window up to 720p (transport/sender_policy.hpp, kFramesInFlight).
+constexpr long long kAnsweredWindow = 4;
+// What ngrecv answers a frame with, outside bidirectional mode (as vidgear does).
+constexpr std::string_view kPlainAck = "Data received on client: 0123456789abcdef !";
+
 struct Options {
     std::string role;      // send | recv
-    std::string pattern;   // pair | pushpull | reqrep
+    std::string pattern;   // pair | pair-answered | pushpull | reqrep
     std::string endpoint;  // e.g. tcp://127.0.0.1:5555
     std::size_t bytes = 640 * 480 * 3;
     long long count = 1000;
@@ -26,7 +35,8 @@ struct Options {
 
 [[noreturn]] void usage() {
     std::fprintf(stderr,
-                 "usage: zmq_ceiling send|recv pair|pushpull|reqrep ENDPOINT BYTES COUNT\n");
+                 "usage: zmq_ceiling send|recv pair|pair-answered|pushpull|reqrep ENDPOINT "
+                 "BYTES COUNT\n");
     std::exit(2);
 }
 
@@ -34,7 +44,8 @@ Options parse(int argc, char** argv) {
     if (argc != 6) usage();
     Options o{argv[1], argv[2], argv[3], std::stoul(argv[4]), std::stoll(argv[5])};
     if ((o.role != "send" && o.role != "recv") ||
-        (o.pattern != "pair" && o.pattern != "pushpull" && o.pattern != "reqrep")) {
+        (o.pattern != "pair" && o.pattern != "pair-answered" && o.pattern != "pushpull" &&
+         o.pattern != "reqrep")) {
         usage();
     }
     return o;
@@ -42,7 +53,7 @@ Options parse(int argc, char** argv) {
 
 zmq::socket_type socketType(const Options& o) {
     const bool send = o.role == "send";
-    if (o.pattern == "pair") return zmq::socket_type::pair;
+    if (o.pattern == "pair" || o.pattern == "pair-answered") return zmq::socket_type::pair;
     if (o.pattern == "pushpull") return send ? zmq::socket_type::push : zmq::socket_type::pull;
     return send ? zmq::socket_type::req : zmq::socket_type::rep;
 }
@@ -50,13 +61,19 @@ zmq::socket_type socketType(const Options& o) {
 // `buffer` must outlive the socket's context: ZeroMQ's I/O thread reads it until sent.
 int runSender(zmq::socket_t& socket, const Options& o, const std::vector<std::uint8_t>& buffer) {
     zmq::message_t reply;
+    long long unanswered = 0;
     for (long long i = 0; i < o.count; ++i) {
         // Zero-copy: ZeroMQ sends straight from `buffer`; nothing frees it.
         zmq::message_t message(const_cast<std::uint8_t*>(buffer.data()), buffer.size(),
                                [](void*, void*) {});
         socket.send(message, zmq::send_flags::none);
         if (o.pattern == "reqrep") (void)socket.recv(reply);
+        if (o.pattern == "pair-answered" && ++unanswered == kAnsweredWindow) {
+            (void)socket.recv(reply);
+            --unanswered;
+        }
     }
+    for (; unanswered > 0; --unanswered) (void)socket.recv(reply);
     return 0;
 }
 
@@ -69,6 +86,7 @@ int runReceiver(zmq::socket_t& socket, const Options& o) {
         if (i == 0) first = std::chrono::steady_clock::now();
         received += message.size();
         if (o.pattern == "reqrep") socket.send(zmq::buffer("k", 1));
+        if (o.pattern == "pair-answered") socket.send(zmq::buffer(kPlainAck));
     }
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - first).count();

@@ -14,6 +14,10 @@ find_package(OpenCV REQUIRED COMPONENTS core imgproc imgcodecs videoio highgui)
 # FFmpeg's libraries for the video-file plugin, which writes timestamps and sees write
 # errors (OpenCV's VideoWriter does neither).
 pkg_check_modules(FFMPEG REQUIRED IMPORTED_TARGET libavformat libavcodec libavutil libswscale)
+# cpp-httplib for the HTTP output plugin (-o http://). Debian ships it compiled, with
+# OpenSSL, zlib and brotli on; its header must see the same CPPHTTPLIB_* macros (pkg-config).
+# Optional: without it the plugin is not built and -o http:// says the plugin is missing.
+pkg_check_modules(HTTPLIB IMPORTED_TARGET cpp-httplib)
 # libcamera for the Pi camera plugin (-s picam); optional: without it picam says so.
 pkg_check_modules(LIBCAMERA IMPORTED_TARGET libcamera)
 if(NG_BUILD_TESTS)

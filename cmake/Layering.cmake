@@ -8,7 +8,7 @@
 
 # Guarded libraries: the targets that mean "links it", and the headers it is entered by.
 # OpenCV's highgui.hpp includes videoio.hpp and imgcodecs.hpp, so highgui allows those.
-set(NG_GUARDED zmq msgpack cli11 turbojpeg videoio highgui imgcodecs)
+set(NG_GUARDED zmq msgpack cli11 turbojpeg videoio highgui imgcodecs httplib)
 set(NG_GUARD_zmq_TARGETS cppzmq PkgConfig::ZMQ)
 set(NG_GUARD_zmq_HEADERS zmq.h zmq.hpp zmq_addon.hpp zmq_utils.h)
 set(NG_GUARD_msgpack_TARGETS msgpackc-cxx)
@@ -23,6 +23,8 @@ set(NG_GUARD_highgui_TARGETS opencv_highgui)
 set(NG_GUARD_highgui_HEADERS opencv2/highgui.hpp opencv2/opencv.hpp)
 set(NG_GUARD_imgcodecs_TARGETS opencv_imgcodecs opencv_highgui)
 set(NG_GUARD_imgcodecs_HEADERS opencv2/imgcodecs.hpp opencv2/opencv.hpp)
+set(NG_GUARD_httplib_TARGETS PkgConfig::HTTPLIB)
+set(NG_GUARD_httplib_HEADERS httplib.h)
 
 set(NG_GUARD_DIR ${CMAKE_BINARY_DIR}/guarded-includes)
 foreach(library IN LISTS NG_GUARDED)

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/config_file.hpp"
+#include "cli/quantity.hpp"
 #include "core/errors.hpp"
 #include "source/colorspace.hpp"
 #include "source/stabilizer.hpp"
@@ -152,8 +154,31 @@ struct TextOptions {
     std::vector<std::string> addresses;  // -a, repeatable
 };
 
+// --- The wire dialect (issue 22): kept together, one block. ---
+
+void addWireOption(CLI::App& app, CommonOptions& o) {
+    app.add_option("--wire", o.dialect,
+                   "Message format: netgear-async (vidgear NetGear_Async), imagezmq "
+                   "(ImageSender/ImageHub) or netgear (vidgear NetGear)")
+        ->transform(oneOf("wire", {{"netgear-async", "0"}, {"imagezmq", "1"}, {"netgear", "2"}},
+                          "netgear-async, imagezmq or netgear"))
+        ->default_str("netgear-async");
+}
+
+// The patterns and modes the dialect has; exit 2 otherwise.
+void validateWire(const CommonOptions& o) {
+    transport::ChannelConfig config;
+    config.dialect = o.dialect;
+    config.pattern = o.pattern;
+    config.bidirectional = o.bidirectional;
+    transport::requireDialectPattern(config);
+}
+
+// --- end of the wire dialect block ---
+
 void addCommonOptions(CLI::App& app, CommonOptions& o, Verbosity& v, TextOptions& text,
                       bool isReceiver) {
+    addWireOption(app, o);
     app.add_option("-a,--address", text.addresses,
                    isReceiver ? std::string("Interface or host to bind (* = all), or an ipc "
                                             "path [default: ") + transport::kAnyInterface +
@@ -322,6 +347,7 @@ void checkConfigFiles(const CLI::App& app) {
 
 // Checks that span several flags; CLI11 validated each flag alone.
 void validateCommon(const CommonOptions& o) {
+    validateWire(o);
     if (o.bidirectional && !transport::answersEachFrame(o.pattern)) {
         throw UsageError(
             "--bidirectional: only valid with --pattern 0 (pair) or 1 (reqrep), as in "
@@ -506,6 +532,103 @@ void addSendersOption(CLI::App& app, RecvOptions& out) {
         ->check(CLI::Range(1, 1 << 20));
 }
 
+
+// Recording (issue 24): the video files' codec and encoder settings, segments and retention.
+void addRecordingOptions(CLI::App& app, RecvOptions& out) {
+    app.add_option("--video-codec", out.videoCodec,
+                   "Video files: copy (store the received JPEGs as they are), h264, mjpeg or "
+                   "ffv1 [default: copy for a JPEG stream into .mkv/.avi, else h264 (.avi: "
+                   "mjpeg)]")
+        ->check(CLI::IsMember({"auto", "copy", "h264", "mjpeg", "ffv1"}));
+    app.add_option("--video-preset", out.videoPreset,
+                   "h264: x264's preset, ultrafast … veryslow (slower: smaller files, more CPU)")
+        ->capture_default_str();
+    app.add_option("--video-crf", out.videoCrf,
+                   "h264: quality, 0 (lossless) … 51 (worst); each +6 about halves the size")
+        ->check(CLI::Range(0, 51))
+        ->capture_default_str();
+    const auto duration = [](std::int64_t& us, const char* flag) {
+        return [&us, flag](const std::string& value) {
+            const std::optional<std::int64_t> parsed = parseDurationUs(value);
+            if (!parsed) {
+                throw CLI::ValidationError(flag, "'" + value + "' is not a duration: use a "
+                                           "number with s, m, h or d, e.g. 10m or 2s");
+            }
+            us = *parsed;
+        };
+    };
+    app.add_option_function<std::string>("--segment", duration(out.segmentUs, "--segment"),
+                                         "Video files: start a new file every DURATION (e.g. "
+                                         "10m); name them with strftime fields, e.g. -o "
+                                         "'rec/%Y-%m-%d/%H%M%S.mkv'");
+    app.add_option_function<std::string>("--keep", duration(out.keepUs, "--keep"),
+                                         "With --segment: delete segments that ended longer "
+                                         "than DURATION ago (e.g. 7d)");
+    app.add_option_function<std::string>(
+        "--keep-size",
+        [&out](const std::string& value) {
+            const std::optional<std::uint64_t> parsed = parseByteSize(value);
+            if (!parsed) {
+                throw CLI::ValidationError("--keep-size", "'" + value + "' is not a size: use a "
+                                           "number with k, M, G or T, e.g. 500M or 20G");
+            }
+            out.keepBytes = *parsed;
+        },
+        "With --segment: delete the oldest segments of each output beyond SIZE (e.g. 20G)");
+}
+// ---- Fit the link (issue 19): --max-bitrate and --jpeg-min-quality --------------------
+
+CLI::Validator bitRateValidator() {
+    return CLI::Validator(
+        [](std::string& value) -> std::string {
+            if (!parseBitRate(value)) {
+                return "'" + value + "' is not a bit rate: use bits per second above 0, with "
+                       "k, M or G for thousands, millions, billions, e.g. 4M, 500k, 2.5M";
+            }
+            return "";
+        },
+        "RATE");
+}
+
+struct BitrateFlags {
+    std::string maxBitrate;
+    CLI::Option* limit = nullptr;
+    CLI::Option* minQuality = nullptr;
+};
+
+void addBitrateOptions(CLI::App& app, SendOptions& out, BitrateFlags& flags) {
+    flags.limit = app.add_option("--max-bitrate", flags.maxBitrate,
+                                 "JPEG: keep the stream under RATE bits/s (e.g. 4M, 500k) by "
+                                 "lowering the quality frame by frame, down to "
+                                 "--jpeg-min-quality, then skipping frames")
+                      ->check(bitRateValidator());
+    flags.minQuality = app.add_option("--jpeg-min-quality", out.jpegMinQuality,
+                                      "JPEG with --max-bitrate: the lowest quality it may use")
+                           ->check(CLI::Range(1, 100))
+                           ->capture_default_str();
+}
+
+// After parsing: the limit as a number, and the flags' combinations checked.
+void validateBitrate(const BitrateFlags& flags, SendOptions& out, bool jpeg) {
+    if (flags.limit->count() == 0) {
+        if (flags.minQuality->count() > 0) {
+            throw UsageError("--jpeg-min-quality: the floor of --max-bitrate's quality "
+                             "adaptation; add --max-bitrate RATE, or leave it out");
+        }
+        return;
+    }
+    if (!jpeg) {
+        throw UsageError("--max-bitrate: adapts the JPEG quality, and raw frames have none; "
+                         "add --compression jpeg");
+    }
+    out.maxBitrate = *parseBitRate(flags.maxBitrate);
+    if (out.jpegMinQuality > out.jpeg.quality) {
+        throw UsageError("--jpeg-min-quality: " + std::to_string(out.jpegMinQuality) +
+                         " is above --jpeg-quality " + std::to_string(out.jpeg.quality) +
+                         " (the ceiling); lower it or raise --jpeg-quality");
+    }
+}
+
 }  // namespace
 
 ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
@@ -563,6 +686,8 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
                    "on stdout, raw:-, null); repeatable [default: counted only]")
         ->needs(app.get_option("--bidirectional"));
     const SourceSettingFlags sourceFlags = addSourceSettings(app, out.source);
+    BitrateFlags bitrateFlags;
+    addBitrateOptions(app, out, bitrateFlags);
 
     // The Raspberry Pi camera (libcamera): listing and orientation.
     bool listCameras = false;
@@ -595,6 +720,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
             throw UsageError("--jpeg-quality/--jpeg-fast/--jpeg-subsampling/--jpeg-threads: "
                              "these tune JPEG compression; add --compression jpeg");
         }
+        validateBitrate(bitrateFlags, out, compression == "jpeg");
         if (out.jpeg.fast && out.jpeg.quality >= codec::kAlwaysAccurateQuality) {
             throw UsageError("--jpeg-fast: from --jpeg-quality " +
                              std::to_string(codec::kAlwaysAccurateQuality) +
@@ -629,7 +755,8 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     addLinkOptions(app, out.common);
     app.add_option("-o,--output", out.outputs,
                    "window, a video file (.mp4 .avi .mkv), an image pattern "
-                   "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null; "
+                   "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null, "
+                   "http://HOST:PORT (live view in a browser); "
                    "repeatable [default: window if a display exists, else null]");
     auto* reply = app.add_option("--reply", out.reply,
                                  "Bidirectional mode: the reply sent back for every frame");
@@ -658,6 +785,21 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
         ->check(sizeValidator())
         ->needs(app.get_option("--reply-source"));
     addSendersOption(app, out);
+    addRecordingOptions(app, out);
+    // The HTTP output (issue 21): -o http://HOST:PORT serves MJPEG, snapshots and stats.
+    app.add_option("--http-quality", out.httpQuality,
+                   "-o http://: JPEG quality (1-100) of raw frames encoded for viewers; JPEG "
+                   "streams are served as received [default: 80]")
+        ->check(CLI::Range(1, 100));
+    app.add_option("--http-max-clients", out.httpMaxClients,
+                   "-o http://: video streams served at once; more get 503 [default: 16]")
+        ->check(CLI::Range(1, 256));
+    app.add_option("--http-token", out.httpToken,
+                   "-o http://: every request must carry ?token=TOKEN or the header "
+                   "'Authorization: Bearer TOKEN'")
+        ->check([](const std::string& value) {
+            return value.empty() ? std::string("the token must not be empty") : std::string();
+        });
 
     ParseResult result = runParser(app, argc, argv, [&] {
         splitAddresses(text, out.common);

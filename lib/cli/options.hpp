@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,8 @@ struct CommonOptions {
     // (ngrecv: every frame; ngsend: frames sent back in bidirectional mode). Also bounds
     // what libzmq buffers for one message (ZMQ_MAXMSGSIZE, with room to refuse it by name).
     std::size_t maxFrameBytes = transport::kDefaultMaxFrameBytes;
+    // --wire: NetGear_Async (default), imagezmq or NetGear messages (issue 22).
+    wire::DialectKind dialect = wire::DialectKind::NetGearAsync;
 
     // CURVE and access control (docs/cli.md, "Encryption and access control").
     transport::SecurityConfig security;  // --secret-key, --server-key, --allow-keys, --allow-ip
@@ -56,6 +59,11 @@ struct SendOptions {
     Codec compression = Codec::Raw;  // --compression none|jpeg
     codec::JpegSettings jpeg;        // --jpeg-quality, --jpeg-fast, --jpeg-subsampling
     unsigned jpegThreads = 0;        // --jpeg-threads; 0 = one per hardware thread, at most 4
+    // --max-bitrate in bits per second (0 = no limit): the JPEG quality adapts, between
+    // --jpeg-min-quality and jpeg.quality, so the stream fits the link (docs/cli.md, "Fit
+    // the link").
+    double maxBitrate = 0;
+    int jpegMinQuality = 30;
     // --reply-output: where frames the receiver sends back go (bidirectional mode), as
     // ngrecv's -o spells outputs; empty = counted only.
     std::vector<std::string> replyOutputs;
@@ -77,6 +85,17 @@ struct RecvOptions {
         return none;
     }();
     int senders = 0;       // --senders: terminates that end the stream; 0 = see docs/cli.md
+    // Video files (issue 24); the pipeline turns these into sink::VideoSettings.
+    std::string videoCodec = "auto";  // --video-codec: auto, copy, h264, mjpeg, ffv1
+    std::string videoPreset = "veryfast";
+    int videoCrf = 23;
+    std::int64_t segmentUs = 0;   // --segment; 0 = one file
+    std::int64_t keepUs = 0;      // --keep; 0 = keep every segment
+    std::uint64_t keepBytes = 0;  // --keep-size; 0 = no limit
+    // The HTTP output (-o http://HOST:PORT, issue 21).
+    int httpQuality = 80;      // --http-quality: JPEG quality of raw frames re-encoded for it
+    int httpMaxClients = 16;   // --http-max-clients: streams served at once; more get 503
+    std::string httpToken;     // --http-token: required of every request when not ""
 };
 
 // Outcome of parsing: run, or exit at once with `exitCode` (after --help, --version or an

@@ -48,6 +48,7 @@ void copyAccounting(const Frame& from, Frame& to) {
     to.captureTimeUs = from.captureTimeUs;
     to.data = from.data;
     to.nominalFps = from.nominalFps;
+    to.sender = from.sender;
 }
 
 }  // namespace
@@ -64,7 +65,9 @@ JpegEncoder::JpegEncoder(const JpegSettings& settings)
 
 JpegEncoder::~JpegEncoder() { tjDestroy(static_cast<tjhandle>(handle_)); }
 
-Frame JpegEncoder::encode(const Frame& raw) {
+Frame JpegEncoder::encode(const Frame& raw) { return encode(raw, settings_.quality); }
+
+Frame JpegEncoder::encode(const Frame& raw, int quality) {
     const bool gray = raw.shape.channels == 1;
     const int subsampling = gray ? TJSAMP_GRAY : tjSubsampling(settings_.subsampling);
     // The worst case for this size, so TurboJPEG never has to grow (reallocate) a buffer.
@@ -82,7 +85,7 @@ Frame JpegEncoder::encode(const Frame& raw) {
     flags |= settings_.fast ? TJFLAG_FASTDCT : TJFLAG_ACCURATEDCT;
     if (tjCompress2(static_cast<tjhandle>(handle_), raw.pixels, raw.shape.width, 0,
                     raw.shape.height, tjPixelFormat(raw.shape.channels), &out, &size,
-                    subsampling, settings_.quality, flags) != 0) {
+                    subsampling, quality, flags) != 0) {
         throw JpegError("cannot JPEG-encode frame " + std::to_string(raw.seq) + ": " +
                         lastError(handle_));
     }

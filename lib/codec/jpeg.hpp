@@ -44,6 +44,8 @@ public:
     // A Jpeg frame with `raw`'s sequence number, capture time and data. Grayscale stays
     // grayscale; BGRA loses its alpha (JPEG has none). Throws JpegError.
     Frame encode(const Frame& raw);
+    // The same at `quality` (1..100) instead of the settings' own (--max-bitrate).
+    Frame encode(const Frame& raw, int quality);
 
 private:
     void* handle_;

@@ -87,10 +87,12 @@ LatencySummary StreamStats::latency() const {
 }
 
 struct StatsReporter::Impl {
-    Impl(const StreamStats& s, std::string l) : stats(s), label(std::move(l)) {}
+    Impl(const StreamStats& s, std::string l, std::function<std::string()> m)
+        : stats(s), label(std::move(l)), more(std::move(m)) {}
 
     const StreamStats& stats;
     std::string label;
+    std::function<std::string()> more;
     std::mutex mutex;
     std::condition_variable wake;
     bool stopping = false;
@@ -106,13 +108,14 @@ struct StatsReporter::Impl {
             const double dt = std::chrono::duration<double>(nowTime - previousTime).count();
             const double fps = static_cast<double>(now.frames - previous.frames) / dt;
             const double mbps = static_cast<double>(now.bytes - previous.bytes) / dt / 1e6;
+            const std::string extra = more ? ", " + more() : std::string();
             std::fprintf(stderr,
                          "%s: %.1f fps, %.1f MB/s, %llu frames, %llu dropped, %llu errors, %llu "
-                         "refused\n",
+                         "refused%s\n",
                          label.c_str(), fps, mbps, static_cast<unsigned long long>(now.frames),
                          static_cast<unsigned long long>(now.dropped),
                          static_cast<unsigned long long>(now.errors),
-                         static_cast<unsigned long long>(now.refused));
+                         static_cast<unsigned long long>(now.refused), extra.c_str());
             // Only a receiver of resent frames has any: other lines keep their old shape.
             if (now.duplicates > 0) {
                 std::fprintf(stderr, "%s: %llu duplicates dropped\n", label.c_str(),
@@ -124,8 +127,9 @@ struct StatsReporter::Impl {
     }
 };
 
-StatsReporter::StatsReporter(const StreamStats& stats, std::string label)
-    : impl_(std::make_unique<Impl>(stats, std::move(label))) {
+StatsReporter::StatsReporter(const StreamStats& stats, std::string label,
+                             std::function<std::string()> more)
+    : impl_(std::make_unique<Impl>(stats, std::move(label), std::move(more))) {
     impl_->thread = std::thread([this] { impl_->run(); });
 }
 
@@ -167,21 +171,29 @@ std::string jsonNumber(double value) {
     return text;
 }
 
-void writeSummary(const std::string& path, const StatsSnapshot& s, const JsonFields& extras) {
+std::string summaryJson(const StatsSnapshot& s, const JsonFields& extras) {
     std::ostringstream json;
     json << "{\"frames\": " << s.frames << ", \"bytes\": " << s.bytes
          << ", \"seconds\": " << jsonNumber(s.seconds) << ", \"fps\": " << jsonNumber(s.fps())
          << ", \"dropped\": " << s.dropped << ", \"errors\": " << s.errors
          << ", \"refused\": " << s.refused;
     for (const auto& [name, value] : extras) json << ", " << jsonString(name) << ": " << value;
-    json << "}\n";
+    json << "}";
+    return json.str();
+}
 
+void writeSummary(const std::string& path, const StatsSnapshot& s, const JsonFields& extras) {
+    writeSummaryJson(path, summaryJson(s, extras));
+}
+
+void writeSummaryJson(const std::string& path, const std::string& object) {
+    const std::string json = object + "\n";
     if (path == "-") {
-        std::fputs(json.str().c_str(), stderr);
+        std::fputs(json.c_str(), stderr);
         return;
     }
     std::ofstream file(path, std::ios::trunc);
-    file << json.str();
+    file << json;
     file.close();
     if (!file) {
         throw std::runtime_error("cannot write --summary file '" + path +

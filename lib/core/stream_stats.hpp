@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -67,10 +68,12 @@ private:
 };
 
 // Prints one status line a second to stderr ("fps, MB/s, frames, drops") on its own
-// thread, from construction until destruction.
+// thread, from construction until destruction. `more`, when given, is called on that thread
+// for text appended to each line after ", ".
 class StatsReporter {
 public:
-    StatsReporter(const StreamStats& stats, std::string label);
+    StatsReporter(const StreamStats& stats, std::string label,
+                  std::function<std::string()> more = {});
     ~StatsReporter();
     StatsReporter(const StatsReporter&) = delete;
     StatsReporter& operator=(const StatsReporter&) = delete;
@@ -85,9 +88,15 @@ using JsonFields = std::vector<std::pair<std::string, std::string>>;
 std::string jsonString(const std::string& text);
 std::string jsonNumber(double value);
 
+// The --summary object (frames, bytes, seconds, fps, dropped, errors, refused, then
+// `extras`) on one line, without a newline: what writeSummary() writes and -o http:// serves.
+std::string summaryJson(const StatsSnapshot& snapshot, const JsonFields& extras);
+
 // Writes the --summary object (frames, bytes, seconds, fps, dropped, errors, refused, then
 // `extras`) to `path`, or to stderr for "-". Throws std::runtime_error naming the file.
 void writeSummary(const std::string& path, const StatsSnapshot& snapshot,
                   const JsonFields& extras);
+// Writes an object summaryJson() made, as writeSummary() does.
+void writeSummaryJson(const std::string& path, const std::string& object);
 
 }  // namespace ng

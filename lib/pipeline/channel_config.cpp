@@ -20,8 +20,12 @@ transport::Endpoint endpointOf(const cli::CommonOptions& common, bool isReceiver
         host = address.substr(0, colon);
         port = std::stoi(address.substr(colon + 1));
     }
-    return transport::endpointFor(
-        {isReceiver, common.forceBind, common.forceConnect, common.protocol, host, port});
+    // imagezmq's PUB sender binds and its hub connects: that end binds unless told.
+    const bool swapped = transport::senderBindsByDefault(common.dialect, common.pattern) &&
+                         !common.forceBind && !common.forceConnect;
+    return transport::endpointFor({isReceiver, common.forceBind || (swapped && !isReceiver),
+                                   common.forceConnect || (swapped && isReceiver),
+                                   common.protocol, host, port});
 }
 
 }  // namespace
@@ -39,6 +43,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.latest = common.latest;
     config.security = common.security;
     config.heartbeat = transport::Millis(static_cast<long long>(common.heartbeatSeconds * 1000));
+    config.dialect = common.dialect;
     return config;
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include <spdlog/spdlog.h>
+
 #include "pipeline/frame_queue.hpp"
 
 namespace ng::pipeline {
@@ -11,6 +13,15 @@ namespace {
 // Encoded frames ready for the socket: one being sent, one waiting.
 constexpr std::size_t kEncodedQueueDepth = 2;
 constexpr unsigned kMaxAutoWorkers = 4;
+// Frames skipped for --max-bitrate: warnings a minute, the rest told in one line.
+constexpr std::uint64_t kSkipWarningsPerPeriod = 3;
+constexpr std::chrono::seconds kSkipWarningPeriod{60};
+
+std::int64_t steadyMicros() {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               SteadyClock::now().time_since_epoch())
+        .count();
+}
 }  // namespace
 
 unsigned encodeWorkerCount(unsigned requested) {
@@ -18,8 +29,20 @@ unsigned encodeWorkerCount(unsigned requested) {
     return std::clamp(std::thread::hardware_concurrency(), 1u, kMaxAutoWorkers);
 }
 
-EncodeStage::EncodeStage(FrameFeed& input, const codec::JpegSettings& settings, unsigned workers)
-    : input_(input), queue_(kEncodedQueueDepth, OverflowPolicy::Block) {
+EncodeStage::EncodeStage(FrameFeed& input, const codec::JpegSettings& settings, unsigned workers,
+                         std::optional<BitrateLimit> limit)
+    : input_(input),
+      queue_(kEncodedQueueDepth, OverflowPolicy::Block),
+      quality_(settings.quality),
+      skipLog_("--max-bitrate", kSkipWarningsPerPeriod, kSkipWarningPeriod,
+               [](std::uint64_t skipped, std::uint64_t total) {
+                   spdlog::warn("--max-bitrate: {} more frames skipped ({} in all)", skipped,
+                                total);
+               }) {
+    if (limit) {
+        governor_.emplace(limit->settings);
+        skipStats_ = limit->stats;
+    }
     // Every encoder is made before any thread starts, so a failure throws from here.
     for (unsigned i = 0; i < std::max(workers, 1u); ++i) {
         encoders_.push_back(std::make_unique<codec::JpegEncoder>(settings));
@@ -54,13 +77,19 @@ void EncodeStage::run(codec::JpegEncoder& encoder) {
         while (!stopping_) {
             std::uint64_t ticket = 0;
             bool ended = false;
-            std::optional<Frame> raw = takeInput(ticket, ended);
+            codec::GovernorPlan plan;
+            plan.quality = quality_;
+            std::optional<Frame> raw = takeInput(ticket, ended, plan);
             if (!raw) {
                 if (ended) break;
                 continue;
             }
-            Frame encoded = encoder.encode(*raw);
+            Frame encoded = encoder.encode(*raw, plan.quality);
             raw.reset();  // the capture's buffer goes back to its pool before waiting our turn
+            if (governor_) {
+                std::lock_guard<std::mutex> lock(governorMutex_);
+                governor_->encoded(plan, encoded.codedBytes);
+            }
             if (!queueInTurn(ticket, std::move(encoded))) break;
         }
     } catch (...) {
@@ -69,15 +98,43 @@ void EncodeStage::run(codec::JpegEncoder& encoder) {
     workerDone();
 }
 
-std::optional<Frame> EncodeStage::takeInput(std::uint64_t& ticket, bool& ended) {
+std::optional<Frame> EncodeStage::takeInput(std::uint64_t& ticket, bool& ended,
+                                            codec::GovernorPlan& plan) {
     std::lock_guard<std::mutex> lock(inputMutex_);
     std::optional<Frame> raw = input_.take(kPollInterval);
-    if (raw) {
-        ticket = nextTicket_++;
-    } else {
+    if (!raw) {
         ended = input_.finished();
+        return raw;
     }
+    if (!planFrame(plan)) {
+        skipLog_.warn(fmt::format("skipped frame {}: it does not fit the limit even at "
+                                  "--jpeg-min-quality {} (lower that, --size or --fps, or raise "
+                                  "--max-bitrate)",
+                                  raw->seq, governor_->settings().minQuality));
+        if (skipStats_) skipStats_->addDropped(1);
+        return std::nullopt;  // no ticket: the frames after it are queued without a gap
+    }
+    ticket = nextTicket_++;
     return raw;
+}
+
+bool EncodeStage::planFrame(codec::GovernorPlan& plan) {
+    if (!governor_) return true;
+    std::lock_guard<std::mutex> lock(governorMutex_);
+    plan = governor_->plan(steadyMicros());
+    return plan.send;
+}
+
+codec::QualityRange EncodeStage::qualities() const {
+    if (!governor_) return {quality_, quality_, quality_, quality_, quality_};
+    std::lock_guard<std::mutex> lock(governorMutex_);
+    return governor_->qualities();
+}
+
+std::uint64_t EncodeStage::skipped() const {
+    if (!governor_) return 0;
+    std::lock_guard<std::mutex> lock(governorMutex_);
+    return governor_->skipped();
 }
 
 bool EncodeStage::queueInTurn(std::uint64_t ticket, Frame encoded) {

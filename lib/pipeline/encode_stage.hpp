@@ -7,12 +7,16 @@
 #include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "codec/bitrate_governor.hpp"
 #include "codec/jpeg.hpp"
 #include "core/bounded_queue.hpp"
+#include "core/stream_stats.hpp"
 #include "pipeline/frame_feed.hpp"
+#include "pipeline/limited_warning.hpp"
 
 namespace ng::pipeline {
 
@@ -28,9 +32,19 @@ unsigned encodeWorkerCount(unsigned requested);
 // With --latest the capture queue drops stale frames before they cost an encode; this
 // queue stays short and blocking, so nothing encoded is thrown away. Joins in its
 // destructor.
+//
+// With a BitrateLimit (--max-bitrate) a BitrateGovernor picks each frame's quality as the
+// frame is taken, in capture order; a frame it skips costs no encode, and is counted as
+// dropped in `limit.stats` and told in a rate-limited warning.
 class EncodeStage : public FrameFeed {
 public:
-    EncodeStage(FrameFeed& input, const codec::JpegSettings& settings, unsigned workers);
+    struct BitrateLimit {
+        codec::GovernorSettings settings;
+        StreamStats* stats = nullptr;  // counts the skipped frames; outlives the stage
+    };
+
+    EncodeStage(FrameFeed& input, const codec::JpegSettings& settings, unsigned workers,
+                std::optional<BitrateLimit> limit = std::nullopt);
     ~EncodeStage() override;
     EncodeStage(const EncodeStage&) = delete;
     EncodeStage& operator=(const EncodeStage&) = delete;
@@ -43,11 +57,19 @@ public:
     // Why encoding stopped, if a frame could not be encoded (valid after join()).
     std::exception_ptr error() const { return error_; }
 
+    // --max-bitrate: the qualities of the frames sent so far, and how many were skipped.
+    // Without a limit every frame has the one quality given. Any thread.
+    codec::QualityRange qualities() const;
+    std::uint64_t skipped() const;
+
 private:
     void run(codec::JpegEncoder& encoder);
     // The next capture and its place in the output order; nullopt when none came in time,
     // with `ended` set once the input has no more.
-    std::optional<Frame> takeInput(std::uint64_t& ticket, bool& ended);
+    // With a governor, `plan` says at what quality; a frame it skips is not returned.
+    std::optional<Frame> takeInput(std::uint64_t& ticket, bool& ended, codec::GovernorPlan& plan);
+    // Asks the governor about the frame just taken; false when it is to be skipped.
+    bool planFrame(codec::GovernorPlan& plan);
     // Waits until every earlier capture is queued, then queues `encoded`. False once
     // stopping, or when the queue was closed.
     bool queueInTurn(std::uint64_t ticket, Frame encoded);
@@ -60,6 +82,12 @@ private:
 
     std::mutex inputMutex_;  // one worker at a time takes from input_: its capture may run inline
     std::uint64_t nextTicket_ = 0;  // guarded by inputMutex_
+
+    const int quality_;  // --jpeg-quality; with a governor, its ceiling
+    StreamStats* skipStats_ = nullptr;
+    mutable std::mutex governorMutex_;  // plan() under inputMutex_ too, so in capture order
+    std::optional<codec::BitrateGovernor> governor_;
+    LimitedWarning skipLog_;  // guarded by inputMutex_
 
     std::mutex turnMutex_;
     std::condition_variable turnChanged_;

@@ -18,20 +18,6 @@ namespace {
 // answers, and the sender then waits for them (unless --latest).
 constexpr std::size_t kBackQueueDepth = 8;
 
-std::string outputsJson(const std::vector<OutputReport>& reports) {
-    std::string json = "[";
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        const OutputReport& r = reports[i];
-        json += fmt::format(
-            "{}{{\"spec\": {}, \"kind\": {}, \"written\": {}, \"refused\": {}, "
-            "\"dropped_for_rate\": {}, \"repeated_for_rate\": {}, \"failed\": {}, "
-            "\"error\": {}}}",
-            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), r.written, r.refused,
-            r.droppedForRate, r.repeatedForRate, r.failed ? "true" : "false", jsonString(r.error));
-    }
-    return json + "]";
-}
-
 }  // namespace
 
 FramesBack::FramesBack(const std::vector<std::string>& outputs, double fps, bool latest,

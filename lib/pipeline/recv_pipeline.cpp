@@ -5,12 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iterator>
 
 #include "cli/one_line.hpp"
 #include "core/bounded_queue.hpp"
 #include "core/errors.hpp"
 #include "core/frame_allocations.hpp"
+#include "core/live_stats.hpp"
 #include "core/logging.hpp"
 #include "core/signals.hpp"
 #include "core/stream_stats.hpp"
@@ -35,6 +37,8 @@ namespace {
 constexpr std::size_t kSinkQueueDepth = 8;
 // At most this many invalid-message warnings a second; the rest are only counted.
 constexpr int kInvalidLogsPerSecond = 5;
+// How often the live figures (-o http://'s /stats.json) are renewed.
+constexpr std::chrono::milliseconds kLiveStatsInterval{500};
 
 std::vector<std::string> chooseOutputs(const cli::RecvOptions& options) {
     if (!options.outputs.empty()) return options.outputs;
@@ -140,12 +144,36 @@ bool streamEndedQuietly(const cli::RecvOptions& options, const SenderRegistry& r
     return true;
 }
 
+// A dialect without an end-of-stream message (imagezmq): once frames came, --timeout with
+// none is how the stream ends, normally (docs/protocol.md).
+bool quietEndsStream(const transport::FrameReceiver& receiver, const SenderRegistry& registry,
+                     const cli::RecvOptions& options) {
+    if (receiver.streamsEnd() || registry.senders().empty()) return false;
+    spdlog::info("no frame for --timeout {:g} s: the stream has ended (this wire format has no "
+                 "end-of-stream message)",
+                 options.common.timeoutSeconds);
+    return true;
+}
+
+// Called now and then with the figures so far, for outputs that show them live.
+using LivePublisher = std::function<void(const ReceiveResult&)>;
+
+// The counts kept per sender, summed into `result`.
+void tallySenders(ReceiveResult& result, const SenderRegistry& registry) {
+    result.lostInTransit = 0;
+    result.refused = 0;
+    for (const auto& sender : registry.senders()) {
+        result.lostInTransit += sender->accounting.lostInTransit();
+        result.refused += sender->accounting.refused();
+    }
+}
+
 // The receive loop proper: runs until terminate, --frames, a signal, a sink asking to
 // end, a sink failure, or a timeout (captured in the result, never thrown from here).
 ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameReceiver& receiver,
                             SinkStage& sinks, BoundedQueue<Frame>& queue, StreamStats& stats,
                             SenderRegistry& registry, bool dataToStderr,
-                            const std::atomic<bool>& stopSignal) {
+                            const std::atomic<bool>& stopSignal, const LivePublisher& publishLive) {
     ReceiveResult result;
     SenderWatch watch(registry, sinks, options.common.stats);
     LatestDrops drops(queue, stats, options.common.latest);
@@ -163,13 +191,25 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     const auto timeout = std::chrono::duration<double>(options.common.timeoutSeconds);
     auto lastActivity = SteadyClock::now();
     long long frames = 0;
+    auto lastPublished = SteadyClock::time_point{};
     try {
         while (!stopSignal && !sinks.endRequested() && !sinks.failed()) {
+            if (publishLive && SteadyClock::now() - lastPublished >= kLiveStatsInterval) {
+                lastPublished = SteadyClock::now();
+                ReceiveResult soFar = result;
+                tallySenders(soFar, registry);
+                soFar.droppedLatest = drops.counted();
+                publishLive(soFar);
+            }
             std::optional<transport::Received> received = receiver.receive(kPollInterval);
             stats.setRefused(receiver.refusedPeers());
             if (!received) {
                 if (streamEndedQuietly(options, registry)) {
                     result.terminated = true;
+                    break;
+                }
+                if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout &&
+                    quietEndsStream(receiver, registry, options)) {
                     break;
                 }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
@@ -197,9 +237,7 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                 if (sender.terminated) continue;
                 sender.accounting.onStreamEnd(received->lastSeq);
                 sender.terminated = true;
-                // With --latest the sign could take the place of a frame in the queue: the
-                // sender's outputs are finalised at the end instead.
-                if (!options.common.latest) sinks.senderEnded(sender.index);
+                sinks.senderEnded(sender.index);
                 if (streamEnds(options, registry, sender)) {
                     result.terminated = true;
                     break;
@@ -255,28 +293,9 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
     } catch (...) {
         result.failure = std::current_exception();
     }
-    for (const auto& sender : registry.senders()) {
-        result.lostInTransit += sender->accounting.lostInTransit();
-        result.refused += sender->accounting.refused();
-    }
+    tallySenders(result, registry);
     result.droppedLatest = drops.counted();
     return result;
-}
-
-// One JSON object per output: what it took and whether it failed.
-std::string outputsJson(const std::vector<OutputReport>& reports) {
-    std::string json = "[";
-    for (std::size_t i = 0; i < reports.size(); ++i) {
-        const OutputReport& r = reports[i];
-        json += fmt::format(
-            "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
-            "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
-            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}}}",
-            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
-            r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
-            r.failed ? "true" : "false", jsonString(r.error));
-    }
-    return json + "]";
 }
 
 // Reports in -o order, each sender's outputs in the place of the -o value they came from
@@ -362,12 +381,13 @@ std::string sendersJson(const SenderRegistry& registry) {
     return json + "}";
 }
 
-void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& stats,
-                          const SenderRegistry& registry,
-                          const transport::FrameReceiver& receiver, const ReceiveResult& result,
-                          const std::vector<OutputReport>& outputs, std::uint64_t framesWritten,
-                          const ReplySource& replies) {
-    if (options.common.summaryPath.empty()) return;
+// The --summary object; also published live while the stream runs (-o http://).
+std::string receiverSummaryJson(const cli::RecvOptions& options, const StreamStats& stats,
+                                const SenderRegistry& registry,
+                                const transport::FrameReceiver& receiver,
+                                const ReceiveResult& result,
+                                const std::vector<OutputReport>& outputs,
+                                std::uint64_t framesWritten, const ReplySource& replies) {
     JsonFields extras = {{"tool", jsonString("ngrecv")},
                          {"endpoint", jsonString(receiver.endpoint())},
                          {"pattern", jsonString(transport::patternName(options.common.pattern))},
@@ -390,14 +410,50 @@ void writeReceiverSummary(const cli::RecvOptions& options, const StreamStats& st
     if (!options.replySource.spec.empty()) {
         extras.emplace_back("frames_back", std::to_string(replies.framesSent()));
     }
-    writeSummary(options.common.summaryPath, stats.snapshot(), extras);
+    return summaryJson(stats.snapshot(), extras);
+}
+
+// The recording flags, checked against the video outputs: a flag no output uses is a
+// mistake worth telling at start-up.
+sink::VideoSettings videoSettings(const cli::RecvOptions& options,
+                                  const std::vector<std::string>& specs) {
+    sink::VideoSettings video;
+    if (!sink::parseVideoCodec(options.videoCodec, video.codec)) {
+        throw UsageError("--video-codec " + options.videoCodec +
+                         ": use copy, h264, mjpeg or ffv1");
+    }
+    video.preset = options.videoPreset;
+    video.crf = options.videoCrf;
+    video.segmentUs = options.segmentUs;
+    video.keepUs = options.keepUs;
+    video.keepBytes = options.keepBytes;
+    const bool asked = video.codec != sink::VideoCodec::Auto || video.segmentUs > 0 ||
+                       video.keepUs > 0 || video.keepBytes > 0;
+    const bool anyVideo = std::any_of(specs.begin(), specs.end(), [](const std::string& spec) {
+        return sink::outputKind(sink::expandName(spec, "name")) == "video";
+    });
+    if (asked && !anyVideo) {
+        throw UsageError("--video-codec, --segment and --keep apply to video files, and no -o "
+                         "names one; add e.g. -o rec.mkv");
+    }
+    return video;
 }
 
 int runReceiverBody(const cli::RecvOptions& options) {
     const std::atomic<bool>& stopSignal = installStopSignals();
     checkSummaryWritable(options.common.summaryPath);
     const std::vector<std::string> specs = chooseOutputs(options);
-    std::vector<sink::Output> outputs = sink::makeOutputs(specs);
+    const sink::VideoSettings video = videoSettings(options, specs);
+    sink::HttpSettings http;
+    http.quality = options.httpQuality;
+    http.maxClients = options.httpMaxClients;
+    http.token = options.httpToken;
+    std::vector<sink::Output> outputs = sink::makeOutputs(specs, video, http);
+    auto liveStats = std::make_shared<LiveStats>();
+    bool showsLiveStats = false;
+    for (const sink::Output& output : outputs) {
+        if (output.sink->takeLiveStats(liveStats)) showsLiveStats = true;
+    }
     std::vector<std::string> perSender;
     std::copy_if(specs.begin(), specs.end(), std::back_inserter(perSender), sink::isPerSender);
     const bool dataToStderr = std::any_of(outputs.begin(), outputs.end(),
@@ -421,9 +477,18 @@ int runReceiverBody(const cli::RecvOptions& options) {
         std::unique_ptr<StatsReporter> reporter;
         if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngrecv");
         SinkStage sinks(std::move(outputs), std::move(perSender), queue, options.outputFps, stats,
-                        stopSignal);
+                        stopSignal, video);
+        LivePublisher publishLive;
+        if (showsLiveStats) {
+            // The outputs' own reports are read only once they are closed: the live object
+            // leaves them out ("outputs": []).
+            publishLive = [&](const ReceiveResult& soFar) {
+                liveStats->publish(receiverSummaryJson(options, stats, registry, receiver, soFar,
+                                                       {}, sinks.framesWritten(), *replies));
+            };
+        }
         result = receiveFrames(options, receiver, sinks, queue, stats, registry, dataToStderr,
-                               stopSignal);
+                               stopSignal, publishLive);
         sinks.join();  // every queued frame is written and every output finalised
         reports = inOutputOrder(sinks.reports(), specs);
         framesWritten = sinks.framesWritten();
@@ -432,8 +497,11 @@ int runReceiverBody(const cli::RecvOptions& options) {
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("received {} frames in {:.2f} s ({:.1f} fps), {} dropped, {} errors", done.frames,
                  done.seconds, done.fps(), done.dropped, done.errors);
-    writeReceiverSummary(options, stats, registry, receiver, result, reports, framesWritten,
-                         *replies);
+    if (!options.common.summaryPath.empty()) {
+        writeSummaryJson(options.common.summaryPath,
+                         receiverSummaryJson(options, stats, registry, receiver, result, reports,
+                                             framesWritten, *replies));
+    }
     const std::string failedOutputs = describeFailedOutputs(reports);
     if (result.failure) {
         // The stream's own failure decides the exit code; failed outputs are still told.

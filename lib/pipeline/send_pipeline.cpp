@@ -1,7 +1,9 @@
 // ngsend's pipeline: source -> capture stage -> bounded queue -> this thread -> socket
 // (or source -> this thread -> socket for the unpaced test pattern), with encoding workers
 // between capture and this one for --compression jpeg.
+#include <atomic>
 #include <cstdio>
+#include <functional>
 
 #include <spdlog/spdlog.h>
 
@@ -118,10 +120,35 @@ SendOutcome sendFrames(transport::FrameSender& sender, FrameFeed& feed,
     return outcome;
 }
 
+// What the stream's rate came to: its average and the --max-bitrate limit, and with JPEG the
+// qualities it was sent at (docs/cli.md, "--summary").
+struct RateFigures {
+    codec::QualityRange qualities;
+    std::uint64_t skipped = 0;
+};
+
+void addRateFigures(JsonFields& extras, const cli::SendOptions& options,
+                    const StatsSnapshot& done, const RateFigures& rate) {
+    const double average =
+        done.seconds > 0 ? static_cast<double>(done.bytes) * 8 / done.seconds : 0;
+    extras.emplace_back(
+        "bitrate", fmt::format("{{\"average\": {}, \"limit\": {}, \"skipped\": {}}}",
+                               jsonNumber(average),
+                               options.maxBitrate > 0 ? jsonNumber(options.maxBitrate) : "null",
+                               rate.skipped));
+    if (options.compression != Codec::Jpeg) return;
+    const codec::QualityRange& q = rate.qualities;
+    extras.emplace_back("jpeg_quality",
+                        fmt::format("{{\"min\": {}, \"max\": {}, \"last\": {}, "
+                                    "\"recent_min\": {}, \"recent_max\": {}}}",
+                                    q.min, q.max, q.last, q.recentMin, q.recentMax));
+}
+
 void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stats,
                         const transport::FrameSender& sender, const source::Source& source,
-                        const FramesBack& back) {
+                        const FramesBack& back, const RateFigures& rate) {
     if (options.common.summaryPath.empty()) return;
+    const StatsSnapshot done = stats.snapshot();
     JsonFields extras = {{"tool", jsonString("ngsend")},
                          {"endpoint", jsonString(sender.endpoint())},
                          {"pattern", jsonString(transport::patternName(options.common.pattern))},
@@ -130,7 +157,28 @@ void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stat
                          {"sent_again", std::to_string(sender.framesSentAgain())},
                          {"heartbeat_losses", std::to_string(sender.heartbeatLosses())}};
     if (options.common.bidirectional) extras.emplace_back("frames_back", back.summaryJson());
-    writeSummary(options.common.summaryPath, stats.snapshot(), extras);
+    addRateFigures(extras, options, done, rate);
+    writeSummary(options.common.summaryPath, done, extras);
+}
+
+// --stats with --max-bitrate: the quality now, and the rate over the last second against
+// the limit, appended to the status line.
+std::function<std::string()> rateStatus(const StreamStats& stats,
+                                        const std::atomic<const EncodeStage*>& encoder,
+                                        double limit) {
+    return [&stats, &encoder, limit, bytes = std::uint64_t{0},
+            at = SteadyClock::now()]() mutable {
+        const std::uint64_t nowBytes = stats.snapshot().bytes;
+        const auto now = SteadyClock::now();
+        const double seconds = std::chrono::duration<double>(now - at).count();
+        const double bits = seconds > 0 ? static_cast<double>(nowBytes - bytes) * 8 / seconds : 0;
+        bytes = nowBytes;
+        at = now;
+        const EncodeStage* encode = encoder.load();
+        const int quality = encode ? encode->qualities().last : 0;
+        return fmt::format("JPEG quality {}, {:.2f} of {:g} Mbit/s", quality, bits / 1e6,
+                           limit / 1e6);
+    };
 }
 
 int runSenderBody(const cli::SendOptions& options) {
@@ -160,21 +208,39 @@ int runSenderBody(const cli::SendOptions& options) {
     LatestDrops drops(queue, stats, options.common.latest);
     SendOutcome outcome;
     std::exception_ptr captureError;
+    RateFigures rate;
     {
+        // The status line starts before the capture; with --max-bitrate it shows the
+        // encoder's figures, so it stops before the encoder goes (nothing throws between).
+        std::atomic<const EncodeStage*> shownEncoder{nullptr};
         std::unique_ptr<StatsReporter> reporter;
-        if (options.common.stats) reporter = std::make_unique<StatsReporter>(stats, "ngsend");
+        if (options.common.stats) {
+            reporter = std::make_unique<StatsReporter>(
+                stats, "ngsend",
+                options.maxBitrate > 0 ? rateStatus(stats, shownEncoder, options.maxBitrate)
+                                       : std::function<std::string()>{});
+        }
         CaptureStage capture(*source, queue, fps, options.common.frames);
         std::unique_ptr<EncodeStage> encode;
         if (options.compression == Codec::Jpeg) {
-            encode = std::make_unique<EncodeStage>(capture, options.jpeg, encodeWorkers);
+            std::optional<EncodeStage::BitrateLimit> limit;
+            if (options.maxBitrate > 0) {
+                limit = EncodeStage::BitrateLimit{
+                    {options.maxBitrate, options.jpeg.quality, options.jpegMinQuality, fps},
+                    &stats};
+            }
+            encode = std::make_unique<EncodeStage>(capture, options.jpeg, encodeWorkers, limit);
+            shownEncoder = encode.get();
         }
         outcome = sendFrames(sender, encode ? static_cast<FrameFeed&>(*encode) : capture, message,
                              stats, drops, back, replyOut, stopSignal);
+        reporter.reset();
         // The encoder first: its workers may be running an inline CaptureStage.
         if (encode) encode->join();
         capture.join();
         captureError = capture.error();
         if (!captureError && encode) captureError = encode->error();
+        if (encode) rate = {encode->qualities(), encode->skipped()};
     }
     source->stop();
 
@@ -198,7 +264,7 @@ int runSenderBody(const cli::SendOptions& options) {
     const StatsSnapshot done = stats.snapshot();
     spdlog::info("sent {} frames in {:.2f} s ({:.1f} fps), {} dropped", done.frames, done.seconds,
                  done.fps(), done.dropped);
-    writeSenderSummary(options, stats, sender, *source, back);
+    writeSenderSummary(options, stats, sender, *source, back, rate);
     const std::string backFailure = back.failure();
     if (outcome.failure) {
         // The stream's own failure decides the exit code; a failure of frames back is still told.

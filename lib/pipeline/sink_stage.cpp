@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <system_error>
 
+#include "pipeline/frame_queue.hpp"
+
 namespace ng::pipeline {
 
 namespace {
@@ -25,16 +27,42 @@ bool allWriteInstantly(const std::vector<sink::Output>& outputs) {
     return std::all_of(outputs.begin(), outputs.end(),
                        [](const auto& output) { return output.sink->writesInstantly(); });
 }
+}  // namespace
 
-bool anyNeedsPixels(const std::vector<sink::Output>& outputs) {
-    return std::any_of(outputs.begin(), outputs.end(),
-                       [](const auto& output) { return !output.sink->takesJpeg(); });
+namespace {
+// The files a video output wrote: path, frames stored, bytes, and whether --keep removed it.
+std::string segmentsJson(const std::vector<sink::RecordedSegment>& segments) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < segments.size(); ++i) {
+        const sink::RecordedSegment& s = segments[i];
+        json += fmt::format("{}{{\"path\": {}, \"frames\": {}, \"bytes\": {}, \"deleted\": {}}}",
+                            i ? ", " : "", jsonString(s.path), s.frames, s.bytes,
+                            s.deleted ? "true" : "false");
+    }
+    return json + "]";
 }
 }  // namespace
 
+std::string outputsJson(const std::vector<OutputReport>& reports) {
+    std::string json = "[";
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+        const OutputReport& r = reports[i];
+        json += fmt::format(
+            "{}{{\"spec\": {}, \"kind\": {}, \"sender\": {}, \"written\": {}, "
+            "\"refused\": {}, \"other_senders\": {}, \"dropped_for_rate\": {}, "
+            "\"repeated_for_rate\": {}, \"failed\": {}, \"error\": {}, "
+            "\"closed_by_user\": {}{}}}",
+            i ? ", " : "", jsonString(r.spec), jsonString(r.kind), jsonString(r.sender), r.written,
+            r.refused, r.otherSenders, r.droppedForRate, r.repeatedForRate,
+            r.failed ? "true" : "false", jsonString(r.error), r.closedByUser ? "true" : "false",
+            r.kind == "video" ? ", \"segments\": " + segmentsJson(r.segments) : std::string());
+    }
+    return json + "]";
+}
+
 SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
                      BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
-                     const std::atomic<bool>& stopSignal)
+                     const std::atomic<bool>& stopSignal, const sink::VideoSettings& video)
     : perSender_(std::move(perSender)),
       queue_(queue),
       outputFps_(outputFps),
@@ -43,13 +71,14 @@ SinkStage::SinkStage(std::vector<sink::Output> outputs, std::vector<std::string>
       // Per-sender outputs are files and windows: none writes instantly, and most need
       // pixels (what each takes is known only once it is made).
       writeInline_(perSender_.empty() && allWriteInstantly(outputs)),
-      needsPixels_(!perSender_.empty() || anyNeedsPixels(outputs)),
+      video_(video),
       decodeFailures_("skipped a frame that does not decode", kDecodeFailuresLogged,
                       std::chrono::seconds(0), tellDecodeFailures) {
     for (sink::Output& output : outputs) {
         Slot slot;
         slot.report.spec = output.spec;
         slot.report.kind = output.kind;
+        slot.everySender = output.sink->takesEverySender();
         slot.output = std::move(output);
         slots_.push_back(std::move(slot));
     }
@@ -116,10 +145,9 @@ void SinkStage::senderEnded(std::uint32_t index) {
         return;
     }
     if (perSender_.empty()) return;  // only per-sender outputs close early
-    // A frame without pixels is the sign, queued behind that sender's last frames.
-    Frame marker;
-    marker.sender = index;
-    queue_.push(std::move(marker));
+    // Not a sign in the queue: a --latest queue would let it take a frame's place, or lose it.
+    std::lock_guard<std::mutex> lock(sendersMutex_);
+    ended_.push_back(index);
 }
 
 bool SinkStage::deliver(Frame frame) {
@@ -156,6 +184,7 @@ sink::StreamInfo SinkStage::streamInfo(const Frame& first, const SenderInfo& sen
     if (outputFps_ > 0) info.fps = outputFps_;
     if (info.realTime) info.fps = first.nominalFps;
     info.peer = sender.peer;
+    info.codec = first.codec;
     return info;
 }
 
@@ -198,7 +227,7 @@ void SinkStage::openForSender(const Frame& first) {
         slot.report.kind = sink::outputKind(slot.report.spec);
         std::string error;
         try {
-            slot.output = sink::makeOutput(slot.report.spec);
+            slot.output = sink::makeOutput(slot.report.spec, video_);
         } catch (const std::exception& e) {
             error = e.what();
         }
@@ -212,6 +241,19 @@ void SinkStage::openForSender(const Frame& first) {
             openSlot(index, info);
         } else {
             failOutput(slots_[index], error);
+        }
+    }
+}
+
+// Outputs that take every sender learn each sender's name before its first frame.
+void SinkStage::tellEverySenderOutputs(std::uint32_t index) {
+    const SenderInfo sender = senderInfo(index);
+    for (Slot& slot : slots_) {
+        if (!slot.everySender || slot.done) continue;
+        try {
+            slot.output.sink->addSender(index, sender.name);
+        } catch (const std::exception& e) {
+            failOutput(slot, e.what());
         }
     }
 }
@@ -238,7 +280,9 @@ void SinkStage::closeSender(std::uint32_t index) noexcept {
 std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     if (!decoder_) decoder_ = std::make_unique<codec::JpegDecoder>();
     try {
-        return decoder_->decode(frame);
+        Frame decoded = decoder_->decode(frame);
+        decoded.sender = frame.sender;  // a new frame: keep whose it is, for {name} outputs
+        return decoded;
     } catch (const codec::JpegError& e) {
         stats_.addError();
         decodeFailures_.warn(e.what());
@@ -246,25 +290,44 @@ std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     }
 }
 
+bool SinkStage::needsPixels(std::uint32_t sender) const {
+    return std::any_of(slots_.begin(), slots_.end(), [&](const Slot& slot) {
+        return (slot.sender == sender || slot.everySender) && !slot.done && slot.output.sink &&
+               !slot.output.sink->takesJpeg();
+    });
+}
+
+// The outputs of the senders that ended are finalised once every frame the queue held when
+// the news came has been written, or replaced by a newer one: only frames sent after the end
+// could follow, and there are none.
+void SinkStage::finishEndedSenders(std::vector<PendingEnd>& pending) {
+    {
+        std::lock_guard<std::mutex> lock(sendersMutex_);
+        // Counted after taking the news: a sender's last frame was queued before its end.
+        const std::size_t queued = queue_.size();
+        for (const std::uint32_t sender : ended_) pending.push_back({sender, queued});
+        ended_.clear();
+    }
+    const bool drained = queue_.size() == 0;
+    auto due = [&](const PendingEnd& end) { return drained || end.framesAhead == 0; };
+    for (const PendingEnd& end : pending) {
+        if (due(end)) closeSender(end.sender);
+    }
+    pending.erase(std::remove_if(pending.begin(), pending.end(), due), pending.end());
+}
+
 void SinkStage::write(const Frame& frame) {
-    if (frame.empty()) {
-        closeSender(frame.sender);  // senderEnded()'s sign
-        return;
-    }
-    std::optional<Frame> decoded;
-    if (frame.codec != Codec::Raw && needsPixels_) {
-        decoded = decodeForSinks(frame);
-        if (!decoded) return;
-    }
-    const Frame& pixels = decoded ? *decoded : frame;
+    // Outputs open with the frame as it came: its shape is the picture's also when it is a
+    // JPEG, and a video file learns that it may store the JPEGs as they are.
     if (!sharedOpened_) {
-        openShared(pixels);
+        openShared(frame);
         sharedOpened_ = true;
     }
     if (senderOutputs_.size() <= frame.sender) senderOutputs_.resize(frame.sender + 1);
     SenderOutputs& sender = senderOutputs_[frame.sender];
     if (!sender.opened) {
-        openForSender(pixels);
+        tellEverySenderOutputs(frame.sender);
+        openForSender(frame);
         sender.opened = true;
     } else if (frame.shape != sender.lastShape) {
         // Typically a sender restarted with another --size.
@@ -275,9 +338,15 @@ void SinkStage::write(const Frame& frame) {
             frame.shape.width, frame.shape.height, frame.shape.channels);
     }
     sender.lastShape = frame.shape;
+    std::optional<Frame> decoded;
+    if (frame.codec != Codec::Raw && needsPixels(frame.sender)) {
+        decoded = decodeForSinks(frame);
+        if (!decoded) return;
+    }
+    const Frame& pixels = decoded ? *decoded : frame;
     for (std::size_t i = 0; i < slots_.size(); ++i) {
         Slot& slot = slots_[i];
-        if (slot.sender != frame.sender) {
+        if (slot.sender != frame.sender && !slot.everySender) {
             if (!slot.perSender) refuseOtherSender(slot, frame.sender);
             continue;
         }
@@ -290,18 +359,36 @@ void SinkStage::write(const Frame& frame) {
         try {
             const bool goOn = sink.write(sink.takesJpeg() ? frame : pixels);
             ++slot.report.written;
-            if (!goOn) {
-                // The window's own log line says why; the other outputs take what is queued.
-                slot.done = true;
-                endRequested_ = true;
-                closeOutput(i);
-            }
+            if (!goOn) userClosed(i);
         } catch (const std::exception& e) {
             ++slot.report.refused;
             failOutput(slot, e.what());
         }
     }
     ++written_;
+}
+
+void SinkStage::userClosed(std::size_t index) {
+    Slot& slot = slots_[index];
+    slot.done = true;
+    slot.report.closedByUser = true;
+    const bool alone = slot.output.sink->closedAlone();
+    closeOutput(index);
+    const bool windowLeft = std::any_of(slots_.begin(), slots_.end(), [](const Slot& s) {
+        return !s.done && s.report.kind == "window";
+    });
+    if (alone && windowLeft) {
+        spdlog::info(
+            "the window of '{}' was closed: its frames are refused for it from now on (and "
+            "counted), the other outputs go on",
+            slot.report.sender.empty() ? "sender" : slot.report.sender);
+        return;
+    }
+    if (alone) {
+        spdlog::info("the last window was closed: the stream ends, other outputs are finished");
+    }
+    // The queued frames still reach the other outputs.
+    endRequested_ = true;
 }
 
 void SinkStage::failOutput(Slot& slot, const std::string& why) {
@@ -329,7 +416,9 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
     slot.report.repeatedForRate = slot.output.sink->framesRepeatedForRate();
     try {
         slot.output.sink->close();
+        slot.report.segments = slot.output.sink->segments();
     } catch (const std::exception& e) {
+        slot.report.segments = slot.output.sink->segments();
         if (slot.report.failed) {
             // Closing what already failed frees its resources; the first error is the news.
             spdlog::debug("closing {} after its failure: {}", slot.report.spec, e.what());
@@ -344,7 +433,19 @@ void SinkStage::closeOutput(std::size_t index) noexcept {
 }
 
 void SinkStage::run() {
-    while (std::optional<Frame> frame = queue_.pop()) writeGuarded(*frame);
+    std::vector<PendingEnd> pending;
+    for (;;) {
+        // Timed, so that a sender's end is acted on while no frame comes.
+        if (std::optional<Frame> frame = queue_.pop(kPollInterval)) {
+            writeGuarded(*frame);
+            for (PendingEnd& end : pending) {
+                if (end.framesAhead > 0) --end.framesAhead;
+            }
+        } else if (queue_.closed() && queue_.size() == 0) {
+            break;
+        }
+        finishEndedSenders(pending);
+    }
     closeAll();
 }
 

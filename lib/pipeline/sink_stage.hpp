@@ -36,7 +36,13 @@ struct OutputReport {
     std::uint64_t otherSenders = 0;
     bool failed = false;
     std::string error;  // why it failed; "" when it did not
+    std::vector<sink::RecordedSegment> segments;  // the files a video output wrote
+    // A window the user closed, or left with q or Esc.
+    bool closedByUser = false;
 };
+
+// [{"spec": ..., "kind": ..., "written": N, ...}, ...]: the summary's "outputs".
+std::string outputsJson(const std::vector<OutputReport>& reports);
 
 // Opens the outputs with the first frame, writes every frame to each of them in turn (one
 // stream feeds display and recording alike), and closes them all at the end, whatever the
@@ -45,9 +51,14 @@ struct OutputReport {
 // With many senders (Frame::sender), a per-sender -o value (sink::isPerSender(): {name}, or
 // window) opens one output for each sender with its first frame, and finalises it when that
 // sender ends (senderEnded()) while the others go on. An output shared by all takes the frames
-// of the sender that came first; those of any other are refused for it and counted, with one
+// of the sender that came first (except one that takes every sender, the HTTP output, which
+// tells them apart itself); those of any other are refused for it and counted, with one
 // warning naming {name}, so that two streams never interleave into one file. GUI sinks need all their
 // calls on one thread, which is why opening happens here and not in the caller.
+//
+// A window's q or Esc ends the stream (endRequested()). Closing a window closes it alone while
+// another window is open: its sender's later frames are refused for it and counted, and the
+// other outputs go on. Closing the last open window ends the stream, as with one sender.
 //
 // An output whose open(), write() or close() throws has failed: the reason is logged and
 // counted in `stats` errors, it is closed and gets no more frames, and the other outputs
@@ -58,17 +69,20 @@ struct OutputReport {
 // (-o null): then deliver() writes them on the caller's thread and no thread is started,
 // since a hand-off would cost more than the write.
 //
-// A JPEG frame is decoded here, once, when some sink needs pixels, so decoding runs in
-// parallel with receiving; sinks that take JPEG as it is (null, .jpg images) get the
-// received bytes. A frame that fails to decode is counted in `stats` errors and skipped.
+// A JPEG frame is decoded here, once, when some output of its sender needs pixels, so
+// decoding runs in parallel with receiving; sinks that take JPEG as it is (null, .jpg
+// images, a video file's stream copy) get the received bytes, and when all of them do the
+// frame is not decoded at all. A frame that fails to decode is counted in `stats` errors
+// and skipped.
 class SinkStage {
 public:
     // `stopSignal` (Ctrl-C) is only watched while join() finishes the outputs, to tell
     // the user that finishing goes on and how to abort it.
-    // `perSender`: the -o values that open an output per sender.
+    // `perSender`: the -o values that open an output per sender; `video`: the settings
+    // their video files are made with.
     SinkStage(std::vector<sink::Output> outputs, std::vector<std::string> perSender,
               BoundedQueue<Frame>& queue, double outputFps, StreamStats& stats,
-              const std::atomic<bool>& stopSignal);
+              const std::atomic<bool>& stopSignal, const sink::VideoSettings& video = {});
     ~SinkStage();
     SinkStage(const SinkStage&) = delete;
     SinkStage& operator=(const SinkStage&) = delete;
@@ -77,7 +91,7 @@ public:
     // are named and titled after. Call before delivering its first frame.
     void addSender(std::uint32_t index, const std::string& name, const std::string& peer);
     // Sender `index` ended its stream: its outputs are finalised once its frames queued
-    // before now are written.
+    // before now are written (or, with a --latest queue, replaced by newer frames).
     void senderEnded(std::uint32_t index);
     // Hands one frame to the sinks (queued, or written at once). False when every output
     // failed or the queue was closed: the caller stops delivering.
@@ -85,7 +99,7 @@ public:
     // Waits until every queued frame is written and the outputs are closed (idempotent).
     void join();
 
-    // A sink asked to end the stream (the window's q or Esc, or the window was closed).
+    // A sink asked to end the stream (the window's q or Esc, or the last window was closed).
     bool endRequested() const { return endRequested_; }
     // Every output has failed.
     bool failed() const { return allFailed_; }
@@ -101,6 +115,7 @@ private:
         bool done = false;  // failed or ended: takes no more frames
         bool closed = false;
         bool perSender = false;
+        bool everySender = false;  // shared, and takes the frames of every sender (http)
         std::uint32_t sender = 0;  // per-sender: its sender; shared: the one it takes
         bool toldOthers = false;   // the warning about another sender's frames was given
     };
@@ -114,18 +129,27 @@ private:
         std::string name;
         std::string peer;
     };
+    // A sender that ended its stream, and how many frames the queue held ahead of the news.
+    struct PendingEnd {
+        std::uint32_t sender;
+        std::size_t framesAhead;
+    };
 
     void run();
     void writeGuarded(const Frame& frame) noexcept;
     void write(const Frame& frame);
     std::optional<Frame> decodeForSinks(const Frame& frame);
+    bool needsPixels(std::uint32_t sender) const;
     void openShared(const Frame& first);
     void openForSender(const Frame& first);
     void openSlot(std::size_t index, const sink::StreamInfo& info);
     sink::StreamInfo streamInfo(const Frame& first, const SenderInfo& sender) const;
     SenderInfo senderInfo(std::uint32_t index);
+    void tellEverySenderOutputs(std::uint32_t index);
     void refuseOtherSender(Slot& slot, std::uint32_t sender);
     void closeSender(std::uint32_t index) noexcept;
+    void finishEndedSenders(std::vector<PendingEnd>& pending);
+    void userClosed(std::size_t index);
     void failOutput(Slot& slot, const std::string& why);
     void closeOutput(std::size_t index) noexcept;
     void closeAll() noexcept;
@@ -140,13 +164,15 @@ private:
     StreamStats& stats_;
     const std::atomic<bool>& stopSignal_;
     const bool writeInline_;
-    const bool needsPixels_;                       // some sink cannot take a JPEG frame as it is
+    const sink::VideoSettings video_;
     std::unique_ptr<codec::JpegDecoder> decoder_;  // made for the first JPEG frame
     LimitedWarning decodeFailures_;
     bool sharedOpened_ = false;  // only the writing thread
     bool closed_ = false;
     std::mutex sendersMutex_;
     std::vector<SenderInfo> senders_;  // by index, set by addSender()
+    // Senders that ended (senderEnded()), not yet taken by the writing thread.
+    std::vector<std::uint32_t> ended_;
     std::atomic<bool> endRequested_{false};
     std::atomic<bool> allFailed_{false};
     std::atomic<std::uint64_t> written_{0};

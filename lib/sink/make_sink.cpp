@@ -4,14 +4,17 @@
 #include <cctype>
 #include <cstdlib>
 #include <set>
+#include <string>
 #include <stdexcept>
 
 #include "core/errors.hpp"
 #include "core/plugin_factory.hpp"
+#include "sink/http_settings.hpp"
 #include "sink/image_pattern.hpp"
 #include "sink/null_sink.hpp"
 #include "sink/output_folder.hpp"
 #include "sink/raw_sink.hpp"
+#include "sink/segment_name.hpp"
 #include "sink/sink.hpp"
 #include "sink/sink_plugins.hpp"
 #include "sink/y4m_sink.hpp"
@@ -26,7 +29,7 @@ constexpr std::array<const char*, 4> kVideoExtensions = {".mp4", ".avi", ".mkv",
 
 constexpr const char* kAcceptedForms =
     "use window, a video file .mp4/.avi/.mkv/.mov, an image pattern like "
-    "dir/frame_%06d.png, '-' for y4m on stdout, 'raw:-', or 'null'";
+    "dir/frame_%06d.png, '-' for y4m on stdout, 'raw:-', 'null', or http://HOST:PORT";
 
 template <std::size_t N>
 bool contains(const std::array<const char*, N>& list, const std::string& ext) {
@@ -44,14 +47,24 @@ std::string outputKind(const std::string& spec) {
     if (spec == "null" || spec == "window") return spec;
     if (spec == "-") return "y4m";
     if (spec == "raw:-") return "raw";
+    if (spec.compare(0, std::char_traits<char>::length(kHttpScheme), kHttpScheme) == 0) {
+        return "http";
+    }
     const std::string ext = lowerExtension(spec);
     if (ImagePattern::parse(spec) && contains(kImageExtensions, ext)) return "images";
     if (contains(kVideoExtensions, ext)) return "video";
     return {};
 }
 
-std::unique_ptr<Sink> makeSink(const std::string& spec) {
+std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video,
+                               const HttpSettings& http) {
     const std::string kind = outputKind(spec);
+    if (kind == "http") {
+        parseHttpAddress(spec);  // a malformed address is a usage error before any load
+        return createFromPlugin<CreateHttpSinkFn>(
+            kHttpServerPlugin, kCreateHttpSinkSymbol,
+            "output '" + spec + "' needs a plugin", spec, http);
+    }
     if (kind == "null") return std::make_unique<NullSink>();
     if (kind == "y4m") return std::make_unique<Y4mSink>();
     if (kind == "raw") return std::make_unique<RawSink>();
@@ -64,8 +77,12 @@ std::unique_ptr<Sink> makeSink(const std::string& spec) {
         return loadSink(kImageFilesPlugin, kCreateImageFilesSinkSymbol, spec);
     }
     if (kind == "video") {
-        prepareOutputFolder(spec, folderOf(spec));
-        return loadSink(kVideoFilePlugin, kCreateVideoFileSinkSymbol, spec);
+        checkVideoSettings(spec, video);
+        // Folders named by strftime fields are made as each segment starts.
+        prepareOutputFolder(spec, fixedFolder(spec));
+        return createFromPlugin<CreateVideoSinkFn>(kVideoFilePlugin, kCreateVideoFileSinkSymbol,
+                                                   "output '" + spec + "' needs a plugin", spec,
+                                                   video);
     }
 
     const std::string ext = lowerExtension(spec);
@@ -104,10 +121,11 @@ std::string expandName(const std::string& spec, const std::string& name) {
     return out;
 }
 
-void checkPerSenderSpec(const std::string& spec) {
+void checkPerSenderSpec(const std::string& spec, const VideoSettings& video) {
     const std::string sample = expandName(spec, "name");
     const std::string kind = outputKind(sample);
     if (kind.empty()) makeSink(sample);  // throws the UsageError that names the fix
+    if (kind == "video") checkVideoSettings(sample, video);
     if (kind == "window") {
         // Opened only when a sender appears; whether it can be is known now.
         try {
@@ -118,6 +136,11 @@ void checkPerSenderSpec(const std::string& spec) {
             throw UsageError(e.what());
         }
     }
+    if (kind == "http") {
+        throw UsageError("output '" + spec +
+                         "': one HTTP output serves every sender (its page shows them all); "
+                         "leave {name} out of it");
+    }
     if (kind == "y4m" || kind == "raw" || kind == "null") {
         throw UsageError("output '" + spec + "': {name} opens one output per sender, and " +
                          (kind == "null" ? std::string("null has no name to vary")
@@ -126,25 +149,27 @@ void checkPerSenderSpec(const std::string& spec) {
     }
 }
 
-Output makeOutput(const std::string& spec) {
-    Output output{spec, outputKind(spec), makeSink(spec)};
+Output makeOutput(const std::string& spec, const VideoSettings& video) {
+    Output output{spec, outputKind(spec), makeSink(spec, video)};
     output.sink->prepare();
     return output;
 }
 
-std::vector<Output> makeOutputs(const std::vector<std::string>& specs) {
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs,
+                                const VideoSettings& video,
+                                const HttpSettings& http) {
     std::set<std::string> seen;
     for (const std::string& spec : specs) {
         if (!seen.insert(spec).second) {
             throw UsageError("output '" + spec + "' is given twice; give each -o once");
         }
-        if (isPerSender(spec)) checkPerSenderSpec(spec);
+        if (isPerSender(spec)) checkPerSenderSpec(spec, video);
     }
     std::vector<Output> outputs;
     std::string onStdout;
     for (const std::string& spec : specs) {
         if (isPerSender(spec)) continue;
-        Output output{spec, outputKind(spec), makeSink(spec)};
+        Output output{spec, outputKind(spec), makeSink(spec, video, http)};
         if (output.sink->usesStdout()) {
             if (!onStdout.empty()) {
                 throw UsageError("outputs '" + onStdout + "' and '" + spec +

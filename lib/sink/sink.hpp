@@ -1,11 +1,15 @@
 // Sink: where ngrecv's frames go (window, video file, images, y4m/raw pipe, null).
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "core/frame.hpp"
+#include "core/live_stats.hpp"
+#include "sink/http_settings.hpp"
+#include "sink/video_settings.hpp"
 
 namespace ng::sink {
 
@@ -19,6 +23,16 @@ struct StreamInfo {
     // times: files then keep real time (sink/frame_timing.hpp). False: every frame once.
     bool realTime = false;
     std::string peer;  // the sender's address, for window titles ("" if unknown)
+    // How the first frame travels: Jpeg lets a video file store the JPEGs as they came.
+    Codec codec = Codec::Raw;
+};
+
+// One file of a recording, for the summary: what it holds and whether retention removed it.
+struct RecordedSegment {
+    std::string path;
+    std::uint64_t frames = 0;  // pictures stored in it (avi: with those repeated for its rate)
+    std::uint64_t bytes = 0;
+    bool deleted = false;  // by --keep / --keep-size
 };
 
 // Contract: prepare() at start-up, before listening; open() once, before the first write();
@@ -40,8 +54,13 @@ public:
     virtual void open(const StreamInfo& info) = 0;
 
     // `frame` is borrowed for the call; a sink that keeps pixels copies them. Returns false
-    // when the sink asks the stream to end (the window's q or Esc); throws on an I/O error.
+    // when the sink takes no more frames: the user closed it, or asked the stream to end
+    // (closedAlone() tells which); throws on an I/O error.
     virtual bool write(const Frame& frame) = 0;
+
+    // After write() returned false: true when the user closed this output alone (its window),
+    // false when they asked the whole stream to end (the window's q or Esc).
+    virtual bool closedAlone() const { return false; }
 
     virtual void close() = 0;
 
@@ -56,26 +75,42 @@ public:
     // stores the received JPEG bytes. Other sinks are given decoded pixels.
     virtual bool takesJpeg() const { return false; }
 
+    // True when this one output takes the frames of every sender (Frame::sender tells them
+    // apart), as the HTTP output does; others without {name} take the first sender's only.
+    virtual bool takesEverySender() const { return false; }
+    // For outputs that take every sender: sender `index` is called `name`. Called on the
+    // writing thread, before that sender's first write().
+    virtual void addSender(std::uint32_t /*index*/, const std::string& /*name*/) {}
+
+    // Offers the stream's live figures (the --summary object, updated while it runs), before
+    // open(). Returns true when this output shows them; they are then published.
+    virtual bool takeLiveStats(std::shared_ptr<const LiveStats> /*stats*/) { return false; }
+
     // A constant-rate output (avi, y4m) kept in the sender's time leaves out a frame that
     // comes before its slot and writes the previous one again to fill a gap, as ffmpeg's
     // -vsync cfr does. These count them, for the summary.
     virtual std::uint64_t framesDroppedForRate() const { return 0; }
     virtual std::uint64_t framesRepeatedForRate() const { return 0; }
 
+    // The files a recording wrote (video files: one, or one per --segment), after close().
+    virtual std::vector<RecordedSegment> segments() const { return {}; }
+
     // For logs: "video out.mp4", "window", ...
     virtual std::string describe() const = 0;
 };
 
-// Picks the sink for one -o value. Window, video-file and image-file sinks are plugins,
+// Picks the sink for one -o value. Window, video-file, image-file and HTTP sinks are plugins,
 // loaded only when asked for (see core/plugin_loader.hpp). The folder of a file output is
-// created when missing and must be writable. Throws UsageError for a spelling that names
-// no sink or a folder that cannot be written.
-std::unique_ptr<Sink> makeSink(const std::string& spec);
+// created when missing and must be writable. `video` applies to video files, `http` to the
+// HTTP output. Throws UsageError for a spelling that names no sink, a folder that cannot be
+// written, or video settings that do not fit the output (checkVideoSettings()).
+std::unique_ptr<Sink> makeSink(const std::string& spec, const VideoSettings& video = {},
+                               const HttpSettings& http = {});
 
 // One output of ngrecv: the -o value as typed, its kind for reports, and its sink.
 struct Output {
     std::string spec;
-    std::string kind;  // window, video, images, y4m, raw, null
+    std::string kind;  // window, video, images, y4m, raw, null, http
     std::unique_ptr<Sink> sink;
 };
 
@@ -85,7 +120,9 @@ std::string outputKind(const std::string& spec);
 // makeSink() and prepare() for every -o value that is not per sender, and the checks across
 // them all: two outputs on stdout (-o - with -o raw:-) or the same output twice is a
 // UsageError. Per-sender values are only checked (checkPerSenderSpec()).
-std::vector<Output> makeOutputs(const std::vector<std::string>& specs);
+std::vector<Output> makeOutputs(const std::vector<std::string>& specs,
+                                const VideoSettings& video = {},
+                                const HttpSettings& http = {});
 
 // ---- Outputs per sender (ngrecv with many senders) ----
 
@@ -99,10 +136,10 @@ bool isPerSender(const std::string& spec);
 std::string expandName(const std::string& spec, const std::string& name);
 // Start-up check of a per-sender -o value, creating nothing: UsageError when it names no
 // sink once expanded, or writes to stdout (one stream only).
-void checkPerSenderSpec(const std::string& spec);
+void checkPerSenderSpec(const std::string& spec, const VideoSettings& video = {});
 // makeSink() and prepare() for one sender's output (`spec` expanded). Throws UsageError or
 // std::runtime_error naming the output.
-Output makeOutput(const std::string& spec);
+Output makeOutput(const std::string& spec, const VideoSettings& video = {});
 
 // True when an X11 or Wayland display is available (decides the default output).
 bool displayAvailable();

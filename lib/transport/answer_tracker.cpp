@@ -212,7 +212,8 @@ void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
 }
 
 wire::Reply AnswerTracker::decodeAnswer(std::vector<zmq::message_t>& answer) const {
-    wire::Reply reply = wire::decodeReply(viewOf(answer.front()));
+    wire::Reply reply =
+        wire::dialectFor(channel_.config().dialect).decodeReply(viewOf(answer.front()));
     if (reply.kind != wire::Reply::Kind::Ndarray) return reply;
 
     if (answer.size() != 2) {
@@ -245,6 +246,10 @@ wire::Reply AnswerTracker::decodeAnswer(std::vector<zmq::message_t>& answer) con
 std::optional<std::string> AnswerTracker::endStream(const wire::Bytes& endMessage) {
     EndingBudget budget(channel_.config().timeout, channel_.stop());
     if (!sendTerminate(channel_, budget, endMessage)) return std::nullopt;
+    const ChannelConfig& config = channel_.config();
+    if (!wire::dialectFor(config.dialect).acksEnd(config.pattern == Pattern::Pair)) {
+        return std::nullopt;  // nothing will come: the message is sent, the stream over
+    }
     std::optional<std::string> ack = awaitTerminateAck(budget);
     if (ack || channel_.stop()) return ack;
     if (unansweredSince_) {
@@ -272,7 +277,8 @@ std::optional<std::string> AnswerTracker::awaitTerminateAck(EndingBudget& budget
         });
         if (got != WaitResult::Ready) return std::nullopt;
         try {
-            return wire::decodeTerminateAck(viewOf(answer.front()));
+            return wire::dialectFor(channel_.config().dialect)
+                .decodeEndAck(viewOf(answer.front()));
         } catch (const ProtocolError& e) {
             // PAIR does not pair answers with requests: the answer to a frame whose wait a
             // stop request cut short can arrive first. Keep waiting for the acknowledgement.

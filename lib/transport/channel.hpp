@@ -13,6 +13,7 @@
 
 #include "core/frame.hpp"
 #include "transport/endpoint.hpp"
+#include "wire/dialect.hpp"
 #include "wire/messages.hpp"
 
 namespace ng::transport {
@@ -53,7 +54,16 @@ struct ChannelConfig {
     // ZeroMQ heartbeats (ZMQ_HEARTBEAT_IVL, _TIMEOUT, _TTL) on every connection: a peer
     // silent this long after a ping is dropped, reported, and connected to again. 0 = off.
     Millis heartbeat{0};
+    // --wire: the message format both ends speak (issue 22).
+    wire::DialectKind dialect = wire::DialectKind::NetGearAsync;
 };
+
+// Throws UsageError when `config.dialect` has no such pattern (imagezmq: REQ/REP and
+// PUB/SUB; NetGear: PAIR, REQ/REP and PUB/SUB).
+void requireDialectPattern(const ChannelConfig& config);
+// Whether the sender binds unless --bind/--connect say otherwise: imagezmq's PUB sender
+// binds and its SUB hub connects; everywhere else the receiver binds.
+bool senderBindsByDefault(wire::DialectKind dialect, Pattern pattern);
 
 // The sending end. Sockets live on the thread that calls send()/terminate().
 class FrameSender {
@@ -191,6 +201,10 @@ public:
     // (a plaintext sender against a CURVE receiver, a wrong server key, ...); "" when none
     // did. What to tell the user when the stream times out before it began.
     std::string securityProblem() const;
+
+    // Whether the dialect spoken ends a stream with a message of its own; without one
+    // (imagezmq), a quiet --timeout after frames came is how a stream ends.
+    bool streamsEnd() const;
 
 private:
     struct Impl;

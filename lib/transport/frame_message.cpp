@@ -22,8 +22,10 @@ zmq::message_t messageOf(const wire::Bytes& bytes) {
 
 // Part 2 of a frame message: the ndarray prefix directly followed by the pixels, or by
 // the JPEG stream of a compressed frame (a 1-D byte array).
-zmq::message_t pixelPart(const Frame& frame, QueuedBytes* queued) {
-    const wire::NdarrayPrefix prefix = frame.codec == Codec::Raw
+// The dialects that frame with JSON send the bare bytes: no prefix.
+zmq::message_t pixelPart(const Frame& frame, QueuedBytes* queued, bool ndarray) {
+    const wire::NdarrayPrefix prefix = !ndarray ? wire::NdarrayPrefix{}
+                                       : frame.codec == Codec::Raw
                                            ? wire::encodeNdarrayPrefix(frame.shape)
                                            : wire::encodeByteArrayPrefix(frame.codedBytes);
     const std::size_t pixelBytes = frame.payloadBytes();
@@ -56,7 +58,8 @@ zmq::message_t pixelPart(const Frame& frame, QueuedBytes* queued) {
 
 std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data,
                                          bool biMode, QueuedBytes* queued,
-                                         const SenderIdentity& sender) {
+                                         const SenderIdentity& sender,
+                                         const wire::Dialect& dialect, int pattern) {
     wire::Header header;
     header.biMode = biMode;
     header.data = data;
@@ -67,8 +70,9 @@ std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataVal
     if (!sender.name.empty()) header.name = sender.name;
     if (!sender.instance.empty()) header.instance = sender.instance;
     std::vector<zmq::message_t> message;
-    message.push_back(messageOf(wire::encodeFrameHeader(header)));
-    message.push_back(pixelPart(frame, queued));
+    message.push_back(
+        messageOf(dialect.encodeFrameHeader(header, frame.shape, frame.codedBytes, pattern)));
+    message.push_back(pixelPart(frame, queued, dialect.ndarrayPayload()));
     return message;
 }
 

@@ -6,6 +6,7 @@
 #include <zmq.hpp>
 
 #include "core/frame.hpp"
+#include "wire/dialect.hpp"
 #include "wire/messages.hpp"
 
 namespace ng::transport::detail {
@@ -21,9 +22,14 @@ struct SenderIdentity {
     std::string name;
     std::string instance;
 };
+// `dialect` writes the header part, and says whether the ndarray prefix goes before the
+// pixels; `pattern` is the messaging pattern's number, which NetGear's header carries.
 std::vector<zmq::message_t> frameMessage(const Frame& frame, const wire::DataValue& data,
                                          bool biMode, QueuedBytes* queued,
-                                         const SenderIdentity& sender = {});
+                                         const SenderIdentity& sender = {},
+                                         const wire::Dialect& dialect =
+                                             wire::netGearAsyncDialect(),
+                                         int pattern = 0);
 
 // A message of one part holding a copy of `bytes` (answers, the end-of-stream message).
 std::vector<zmq::message_t> singlePart(const wire::Bytes& bytes);

@@ -2,6 +2,8 @@
 #include <spdlog/fmt/fmt.h>
 #include <spdlog/spdlog.h>
 
+#include <set>
+
 #include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "transport/channel.hpp"
@@ -28,13 +30,16 @@ std::string peerAddress(const zmq::message_t& part, Protocol protocol) {
 struct FrameReceiver::Impl {
     Impl(const ChannelConfig& config, const std::atomic<bool>& stop, ReplyProvider replies)
         : channel(config, detail::Role::Receiver, stop),
+          dialect(wire::dialectFor(config.dialect)),
           receiverId(wire::makeReceiverId()),
           policy(channel.pattern().makeReceiver(channel, receiverId, std::move(replies))) {}
 
     std::optional<Received> receive(Millis wait);
     std::optional<Received> cutOff(const std::vector<zmq::message_t>& parts);
     Received handle(std::vector<zmq::message_t>& parts);
-    Received acceptFrame(Received event, const wire::Header& header, zmq::message_t&& pixels);
+    Received acceptFrame(Received event, const wire::SenderMessage& message,
+                         zmq::message_t&& pixels);
+    [[noreturn]] void refuseDialect(wire::DialectKind spoken, const std::string& why);
     FrameShape checkJpeg(ByteView jpeg);
     Received refuse(Received event, std::string why);
     void tellTurnedAway();
@@ -42,6 +47,7 @@ struct FrameReceiver::Impl {
                             std::optional<FrameShape> shape);
 
     detail::Channel channel;
+    const wire::Dialect& dialect;  // --wire
     std::string receiverId;
     // Declared after the channel and the id it uses, so it is destroyed first.
     std::unique_ptr<detail::ReceiverPolicy> policy;
@@ -53,6 +59,10 @@ struct FrameReceiver::Impl {
     int suspectedCutOffs = 0;
     // The number of the last frame whose header was read, taken or refused.
     std::optional<std::uint64_t> lastSeq;
+    // The sender names met so far (cutOff()).
+    std::set<std::string> namesSeen;
+    // Whether a frame without number or name (a vidgear sender) came yet (cutOff()).
+    bool anonymousSeen = false;
     // Second senders a PAIR socket turned away, already told.
     std::uint64_t turnedAway = 0;
 };
@@ -102,17 +112,24 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
     if (suspectedCutOffs == 0) return std::nullopt;
     std::optional<std::uint64_t> seq;
     bool terminate = false;
+    bool newName = false;
     try {
-        const wire::Header header = wire::decodeHeader(detail::viewOf(parts.front()));
+        const wire::Header header = dialect.decodeMessage(detail::viewOf(parts.front())).header;
         terminate = header.terminate;
+        // Without a sequence number (imagezmq, NetGear), a name not seen before is a sender
+        // that just came, not one cut off; so is the first sender with neither (vidgear's),
+        // who may connect just as a named sender leaves.
+        newName = header.name ? namesSeen.count(*header.name) == 0
+                              : !header.seq && !anonymousSeen;
         seq = terminate ? wire::decodeTerminateLastSeq(detail::viewOf(parts.front())) : header.seq;
     } catch (const ProtocolError&) {
         // Judged as a sender that does not number its frames; handle() refuses it.
     }
     // The end-of-stream message names the last frame, which the cut-off one was at least.
-    const bool restarted = seq && (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0));
+    const bool restarted =
+        seq ? (lastSeq ? *seq <= *lastSeq : (!terminate && *seq == 0)) : newName;
     if (restarted) {
-        spdlog::debug("a new sender connected right after one left (its frames start at {})", *seq);
+        spdlog::debug("a new sender connected right after one left");
         suspectedCutOffs = 0;
         return std::nullopt;
     }
@@ -132,13 +149,19 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
     event.peer = peerAddress(parts.front(), channel.config().endpoint.protocol);
     event.connectedPeers = channel.monitor().connectedPeers();
 
-    wire::Header header;
+    wire::SenderMessage message;
     try {
-        header = wire::decodeHeader(detail::viewOf(parts.front()));
+        message = dialect.decodeMessage(detail::viewOf(parts.front()));
     } catch (const ProtocolError& e) {
+        const std::optional<wire::DialectKind> spoken =
+            wire::sniffDialect(detail::viewOf(parts.front()));
+        if (spoken && *spoken != dialect.kind()) refuseDialect(*spoken, e.what());
         return refuse(std::move(event), fmt::format("bad header: {}", e.what()));
     }
+    const wire::Header& header = message.header;
     if (!header.terminate && header.seq) lastSeq = header.seq;
+    if (header.name) namesSeen.insert(*header.name);
+    if (!header.name && !header.seq) anonymousSeen = true;
     event.senderName = header.name.value_or("");
     event.senderInstance = header.instance.value_or("");
 
@@ -159,11 +182,24 @@ Received FrameReceiver::Impl::handle(std::vector<zmq::message_t>& parts) {
         return refuse(std::move(event),
                       fmt::format("a frame message has {} part(s) instead of 2", parts.size()));
     }
-    return acceptFrame(std::move(event), header, std::move(parts[1]));
+    return acceptFrame(std::move(event), message, std::move(parts[1]));
 }
 
-Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& header,
+// A sender that speaks another dialect would only ever send messages we refuse: end the
+// stream at once, saying which --wire it needs. It is answered first (in our dialect) so a
+// waiting REQ socket is not left hanging.
+void FrameReceiver::Impl::refuseDialect(wire::DialectKind spoken, const std::string& why) {
+    policy->refused(wire::Notice{});
+    throw ProtocolError(fmt::format(
+        "a sender on {} does not speak {} (--wire {}): {}; this looks like {}; use --wire {} "
+        "at this end, or --wire {} at the sender",
+        channel.endpoint(), dialect.name(), dialect.name(), why, wire::dialectName(spoken),
+        wire::dialectName(spoken), dialect.name()));
+}
+
+Received FrameReceiver::Impl::acceptFrame(Received event, const wire::SenderMessage& message,
                                           zmq::message_t&& pixels) {
+    const wire::Header& header = message.header;
     // Move the part to the heap before taking its address: libzmq keeps a small message's
     // bytes inside the zmq_msg_t itself, so they move whenever the message_t does.
     auto payload = std::make_shared<zmq::message_t>(std::move(pixels));
@@ -174,7 +210,21 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     frame.nominalFps = header.nominalFps.value_or(0);
     const std::size_t limit = channel.config().maxFrameBytes;
     try {
-        if (header.codec == Codec::Raw) {
+        if (message.barePayload && header.codec == Codec::Raw) {
+            // The header gave the shape; the part holds exactly its pixels.
+            if (message.shape.bytes() > limit) {
+                return refuseTooLarge(std::move(event), header,
+                                      fmt::format("{} bytes", message.shape.bytes()),
+                                      message.shape);
+            }
+            if (payload->size() != message.shape.bytes()) {
+                throw ProtocolError(fmt::format("{} bytes of pixels for a {}x{}x{} image",
+                                                payload->size(), message.shape.width,
+                                                message.shape.height, message.shape.channels));
+            }
+            frame.shape = message.shape;
+            frame.pixels = static_cast<const std::uint8_t*>(payload->data());
+        } else if (header.codec == Codec::Raw) {
             const wire::NdarrayView ndarray =
                 wire::decodeNdarray(detail::viewOf(*payload), channel.config().maxFrameBytes);
             frame.shape = ndarray.shape;
@@ -182,7 +232,10 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
         } else {
             // Only the header is read here; the pixels are decoded where they are needed.
             const ByteView jpeg =
-                wire::decodeByteArray(detail::viewOf(*payload), channel.config().maxFrameBytes);
+                message.barePayload
+                    ? detail::viewOf(*payload)
+                    : wire::decodeByteArray(detail::viewOf(*payload),
+                                            channel.config().maxFrameBytes);
             frame.shape = checkJpeg(jpeg);
             if (frame.shape.bytes() > limit) {
                 return refuseTooLarge(std::move(event), header,
@@ -196,7 +249,7 @@ Received FrameReceiver::Impl::acceptFrame(Received event, const wire::Header& he
     } catch (const ProtocolError& e) {
         // A whole, valid frame over the limit is one lost to this end's settings; a claim
         // that its bytes do not back is a malformed message.
-        if (header.codec == Codec::Raw && payload->size() > limit) {
+        if (!message.barePayload && header.codec == Codec::Raw && payload->size() > limit) {
             std::optional<FrameShape> shape;
             try {
                 shape = wire::decodeNdarray(detail::viewOf(*payload), payload->size()).shape;
@@ -279,5 +332,7 @@ std::uint64_t FrameReceiver::refusedPeers() const { return impl_->channel.refuse
 std::uint64_t FrameReceiver::heartbeatLosses() const { return impl_->channel.heartbeatLosses(); }
 
 std::string FrameReceiver::securityProblem() const { return impl_->channel.securityProblem(); }
+
+bool FrameReceiver::streamsEnd() const { return impl_->dialect.hasStreamEnd(); }
 
 }  // namespace ng::transport

@@ -51,7 +51,8 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
     if (outcome == WaitResult::Ready) {
         std::vector<zmq::message_t> message =
             detail::frameMessage(frame, data, config.bidirectional, policy->queuedBytes(),
-                                 identity);
+                                 identity, wire::dialectFor(config.dialect),
+                                 static_cast<int>(config.pattern));
         policy->beforeSending(message);
         outcome = channel.send(message, deadline);
     }
@@ -79,7 +80,15 @@ std::optional<std::string> FrameSender::Impl::terminate() {
     terminated = true;
     std::optional<std::string> name;
     if (!identity.name.empty()) name = identity.name;
-    return policy->terminate(wire::encodeTerminate(lastSeq, name, identity.instance));
+    const std::optional<wire::Bytes> end =
+        wire::dialectFor(channel.config().dialect).encodeEnd(lastSeq, name, identity.instance);
+    if (!end) {
+        // No end-of-stream message in this dialect: the answers due are all there is to
+        // wait for; the receiver learns of the end by its --frames or --timeout.
+        policy->flush();
+        return std::nullopt;
+    }
+    return policy->terminate(*end);
 }
 
 void FrameSender::Impl::throwNotTaken() {

@@ -63,6 +63,12 @@ const PatternRules& pushPullRules();
 
 // Frames a PUSH sender may queue for a slow receiver, and a receiver for a slow reader.
 int queuedFrames(const ChannelConfig& config);
+// Frames a sender keeps in flight (kFramesInFlight), awaiting their answers or held by
+// libzmq: with --latest one, so that a slow link never holds a backlog of old frames.
+std::size_t framesInFlight(const ChannelConfig& config);
+// With --latest over TCP, a small kernel send buffer for a sender that does not wait for
+// answers (PUSH, PUB), which would otherwise queue several frames there behind a slow link.
+void boundSendBacklog(zmq::socket_t& socket, const ChannelConfig& config);
 // Bounds what a receiver buffers behind a slow output, at queuedFrames(): a sender that does
 // not wait for answers would fill it otherwise.
 void boundReceiveQueue(zmq::socket_t& socket, const ChannelConfig& config);

@@ -24,7 +24,9 @@ public:
     void beforeSending(std::vector<zmq::message_t>& message) override { answers_.keep(message); }
     wire::Reply afterSend(std::uint64_t seq, std::size_t frameBytes) override {
         answers_.sent(seq);
-        if (answers_.due() < framesWithin(kUnansweredFrameBytes, frameBytes, kFramesInFlight)) {
+        const std::size_t window =
+            framesWithin(kUnansweredFrameBytes, frameBytes, framesInFlight(channel_.config()));
+        if (answers_.due() < window) {
             return wire::Reply{};
         }
         // The frame went out; a stop may only cut short the wait for an older frame's answer.

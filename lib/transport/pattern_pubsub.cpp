@@ -90,10 +90,11 @@ public:
         return role == Role::Sender ? zmq::socket_type::xpub : zmq::socket_type::sub;
     }
     // NetGear_Async's choice: a subscriber only ever gets the newest frame.
-    void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& /*config*/,
+    void setSocketOptions(zmq::socket_t& socket, const ChannelConfig& config,
                           Role role) const override {
         if (role == Role::Sender) {
             socket.set(zmq::sockopt::sndhwm, 1);
+            boundSendBacklog(socket, config);
             return;
         }
         socket.set(zmq::sockopt::rcvhwm, 1);

@@ -84,7 +84,7 @@ class PushSender final : public SenderPolicy {
 public:
     explicit PushSender(Channel& channel)
         : channel_(channel),
-          queued_(kQueuedFrameBytes, kFramesInFlight),
+          queued_(kQueuedFrameBytes, framesInFlight(channel.config())),
           recent_(channel.config().heartbeat.count() > 0
                       ? 2 * channel.config().heartbeat + kResendMargin
                       : Millis{0},
@@ -157,8 +157,12 @@ WaitResult PushSender::sendRecentAgain(const Deadline& deadline) {
 // When libzmq may hold two frames or more, the next one is captured only once there is room
 // for it, into the buffer libzmq just let go, so the frames queued are all the buffers in
 // turn; when it may hold one, capturing first keeps the capture and the send overlapping.
+// With --latest the frame is taken only once it can go: taken first, it would age while the
+// one before it leaves.
 WaitResult PushSender::awaitRoom(std::size_t lastFrameBytes) {
-    if (queued_.framesThatFit(lastFrameBytes) < 2) return WaitResult::Ready;
+    if (queued_.framesThatFit(lastFrameBytes) < 2 && !channel_.config().latest) {
+        return WaitResult::Ready;
+    }
     return channel_.watched(Deadline::forTimeout(channel_.config().timeout),
                             [&](const Deadline& slice) {
                                 return queued_.waitForRoom(lastFrameBytes, slice, &channel_.stop());
@@ -174,6 +178,7 @@ public:
                           Role role) const override {
         if (role == Role::Sender) {
             socket.set(zmq::sockopt::sndhwm, queuedFrames(config));
+            boundSendBacklog(socket, config);
         } else {
             boundReceiveQueue(socket, config);
         }

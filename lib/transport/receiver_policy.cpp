@@ -18,13 +18,18 @@ namespace {
 class AnsweringReceiver final : public ReceiverPolicy {
 public:
     AnsweringReceiver(Channel& channel, const std::string& receiverId, ReplyProvider replies)
-        : channel_(channel), receiverId_(receiverId), replies_(std::move(replies)) {}
+        : channel_(channel),
+          receiverId_(receiverId),
+          replies_(std::move(replies)),
+          dialect_(wire::dialectFor(channel.config().dialect)) {}
 
+    // Only NetGear_Async's header says whether the sender's mode is on.
     void checkMode(bool senderBiMode) override {
+        if (!dialect_.tellsBiMode()) return;
         if (senderBiMode != channel_.config().bidirectional) refuseModeMismatch();
     }
     void frameTaken(Codec codec) override;
-    void terminateTaken() override { answer(wire::encodeTerminateAck(receiverId_)); }
+    void terminateTaken() override { answer(dialect_.encodeEndAck(receiverId_)); }
     void refused(const wire::Notice& notice) override;
     void stopAfter(std::uint64_t frames) override { stopAfter_ = frames; }
 
@@ -39,6 +44,7 @@ private:
     Channel& channel_;
     const std::string& receiverId_;
     ReplyProvider replies_;
+    const wire::Dialect& dialect_;
     std::uint64_t taken_ = 0;
     std::uint64_t stopAfter_ = 0;  // 0: no limit
 };
@@ -106,18 +112,20 @@ void AnsweringReceiver::answerFrame(bool biMode, const ReplyContent& reply, Code
     if (biMode && !reply.frame.empty()) {
         const Frame& frame = reply.frame;
         std::vector<zmq::message_t> message =
-            singlePart(wire::encodeFrameReply(reply.data, codec, notice));
+            singlePart(dialect_.encodeFrameReply(reply.data, frame.shape, codec, notice));
         // One copy: the frame may still be on its way to another answer.
-        const wire::NdarrayPrefix prefix = wire::encodeNdarrayPrefix(frame.shape);
+        const wire::NdarrayPrefix prefix = dialect_.ndarrayPayload()
+                                               ? wire::encodeNdarrayPrefix(frame.shape)
+                                               : wire::NdarrayPrefix{};
         zmq::message_t& part = message.emplace_back(prefix.size + frame.shape.bytes());
         auto* out = static_cast<std::uint8_t*>(part.data());
         std::memcpy(out, prefix.bytes.data(), prefix.size);
         std::memcpy(out + prefix.size, frame.pixels, frame.shape.bytes());
         answer(message);
     } else if (biMode) {
-        answer(wire::encodeReply(reply.data, codec, notice));
+        answer(dialect_.encodeReply(reply.data, codec, notice));
     } else {
-        answer(notice.empty() ? wire::encodePlainAck(receiverId_) : wire::encodeNotice(notice));
+        answer(dialect_.encodePlainAck(receiverId_, notice));
     }
 }
 

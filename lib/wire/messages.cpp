@@ -32,6 +32,9 @@ const msgpack::unpack_limit kDataLimits(/*array=*/1024, /*map=*/256, /*str=*/0xf
 
 using Packer = msgpack::packer<detail::VectorWriter>;
 
+// Room for a frame header's keys and fixed-size values; its texts come on top.
+constexpr std::size_t kHeaderFixedBytes = 160;
+
 const char* pythonTypeOf(const msgpack::object& value) {
     switch (value.type) {
         case msgpack::type::BOOLEAN:
@@ -231,6 +234,11 @@ DataValue replyValue(std::string_view returnType, const msgpack::object& returnD
 
 Bytes encodeFrameHeader(const Header& header) {
     Bytes out;
+    // One allocation per header instead of one each time the vector doubles: at small
+    // frames the header is a visible part of the sender's own work per frame.
+    out.reserve(kHeaderFixedBytes + header.data.text.size() +
+                (header.name ? header.name->size() : 0) +
+                (header.instance ? header.instance->size() : 0));
     detail::VectorWriter writer(out);
     Packer packer(writer);
     // vidgear's three keys first and in its order, so that without extensions the bytes are
@@ -298,12 +306,14 @@ Bytes encodePlainAck(const std::string& receiverId) {
     return Bytes(text.begin(), text.end());
 }
 
-Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
-    const bool none = value.kind == DataValue::Kind::None;
-    // A default-constructed value has no type name; fall back to what it holds.
-    std::string type = none ? "NoneType" : value.pythonType;
-    if (type.empty()) type = "str";
+namespace {
 
+// The answer map both replies share: return_type, return_data, the JPEG confirmation and the
+// notice's keys. A none `data` goes out as "" or, where vidgear writes None, as nil.
+enum class NoneAs { EmptyText, Nil };
+
+Bytes encodeAnswerMap(std::string_view type, const DataValue& data, NoneAs noneAs, Codec decoded,
+                      const Notice& notice) {
     Bytes out;
     detail::VectorWriter writer(out);
     Packer packer(writer);
@@ -312,7 +322,11 @@ Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     detail::packStr(packer, kReturnTypeKey);
     detail::packStr(packer, type);
     detail::packStr(packer, kReturnDataKey);
-    packDataValue(packer, value);
+    if (data.kind == DataValue::Kind::None && noneAs == NoneAs::Nil) {
+        packer.pack_nil();
+    } else {
+        packDataValue(packer, data);
+    }
     if (confirmCodec) {
         detail::packStr(packer, kCodecKey);
         detail::packStr(packer, kJpegCodecName);
@@ -321,26 +335,19 @@ Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
     return out;
 }
 
+}  // namespace
+
+Bytes encodeReply(const DataValue& value, Codec decoded, const Notice& notice) {
+    const bool none = value.kind == DataValue::Kind::None;
+    // A default-constructed value has no type name; fall back to what it holds.
+    std::string type = none ? "NoneType" : value.pythonType;
+    if (type.empty()) type = "str";
+    return encodeAnswerMap(type, value, NoneAs::EmptyText, decoded, notice);
+}
+
 Bytes encodeFrameReply(const DataValue& text, Codec decoded, const Notice& notice) {
-    Bytes out;
-    detail::VectorWriter writer(out);
-    Packer packer(writer);
-    const bool confirmCodec = decoded == Codec::Jpeg;
-    packer.pack_map((confirmCodec ? 3 : 2) + noticeEntries(notice));
-    detail::packStr(packer, kReturnTypeKey);
-    detail::packStr(packer, kNdarrayType);
-    detail::packStr(packer, kReturnDataKey);
-    if (text.kind == DataValue::Kind::None) {
-        packer.pack_nil();  // vidgear's None here, unlike the "" of other replies
-    } else {
-        packDataValue(packer, text);
-    }
-    if (confirmCodec) {
-        detail::packStr(packer, kCodecKey);
-        detail::packStr(packer, kJpegCodecName);
-    }
-    packNotice(packer, notice);
-    return out;
+    // vidgear's None in return_data, unlike the "" of other replies.
+    return encodeAnswerMap(kNdarrayType, text, NoneAs::Nil, decoded, notice);
 }
 
 Bytes encodeNotice(const Notice& notice) {

@@ -111,7 +111,8 @@ def check_timeout_zero_waits_for_a_late_peer(workdir):
 def check_picam_errors(workdir):
     # No machine has camera 200: exit 1 naming it, or saying that no camera or no libcamera
     # is there (negative would be a signal, i.e. a crash).
-    out = ngtest.run([ngtest.NGSEND, "-s", "picam:200", *ngtest.endpoint(), "-t", "2"])
+    out = ngtest.run([ngtest.NGSEND, "-s", "picam:200", *ngtest.endpoint(), "-t", "2"],
+                     env=ngtest.system_libcamera_env())
     assert out.returncode == 1, f"exit {out.returncode}\n{out.stderr}"
     assert re.search(r"picam:200: no such camera|picam: no camera found|built with libcamera",
                      out.stderr), out.stderr

@@ -3,6 +3,7 @@ run by vidgear_peer.py in its own process): frames pixel-exact in both direction
 frames back in bidirectional mode with the vidgear peer in each role. Skipped where the
 vendor folder is absent."""
 import os
+import re
 import subprocess
 import sys
 
@@ -36,16 +37,8 @@ def finish(proc, workdir, what):
 
 
 def image_sequence(workdir, name, seed, count):
-    """Seeded frames written as PNGs for `ngsend -s` / `--reply-source`; returns (pattern
-    path, the frames in BGR as OpenCV reads them)."""
-    folder = os.path.join(workdir, name)
-    os.makedirs(folder)
-    frames = []
-    for i in range(count):
-        rgb = ngtest.seeded_image(seed + i, (H, W, 3))
-        ngtest.write_png(os.path.join(folder, f"{i:03d}.png"), rgb)
-        frames.append(np.ascontiguousarray(rgb[..., ::-1]))
-    return os.path.join(folder, "%03d.png"), frames
+    """Seeded frames as PNGs (see ngtest.png_sequence)."""
+    return ngtest.png_sequence(workdir, name, seed, count, (H, W, 3))
 
 
 def raw_frames(path):
@@ -145,6 +138,48 @@ def check_ngrecv_returns_frames_to_vidgear_sender(workdir):
                 f"pattern {pattern}: frame back {i} is none of the reply source's"
         answered = ngtest.read_summary(summary)
         assert answered["frames"] == N and answered["frames_back"] == N, answered
+
+
+def check_vidgear_sender_among_named_senders(workdir):
+    # Fan-in: two named ngsend and a vidgear sender, which has no name and is known by its
+    # address, each into its own {name} output. REQ/REP: vidgear's PUSH closes without
+    # lingering, so frames still queued before its connection completes are lost.
+    frames = [ngtest.seeded_image(130 + i, (H, W, 3)) for i in range(N)]
+    np.savez(os.path.join(workdir, "frames.npz"), *frames)
+    summary = os.path.join(workdir, "recv.json")
+    recv, ep = ngtest.start_receiver(["--pattern", "1", "-o", "cams/{name}/%03d.png",
+                                      "--senders", "3", "-t", "15", "--summary", summary],
+                                     workdir, cwd=workdir)
+    vidgear = peer(["send", ngtest.port_of(ep), 1, "frames.npz",
+                    os.path.join(workdir, "back.npz")], workdir)
+    sources = {name: image_sequence(workdir, name, seed, N)
+               for name, seed in (("left", 150), ("right", 170))}
+    named = [ngtest.ngsend(["--pattern", 1, "--name", name, "-s", path, "--fps", "20", "-t",
+                            "10", *ep], workdir)
+             for name, (path, _) in sources.items()]
+    finish(vidgear, workdir, "send")
+    for send in named:
+        ngtest.expect_exit(send, 0, timeout=20)
+    ngtest.expect_exit(recv, 0, timeout=20)
+    s = ngtest.read_summary(summary)
+    unnamed = [n for n in s["senders"] if n not in sources]
+    assert len(unnamed) == 1 and sorted(s["senders"]) == sorted(["left", "right", *unnamed]), s
+    peer_name = unnamed[0]
+    mine = s["senders"][peer_name]
+    assert re.fullmatch(r"127\.0\.0\.1(:\d+)?", peer_name) and mine["peer"] == peer_name, mine
+    expected = {**{name: images for name, (_, images) in sources.items()}, peer_name: frames}
+    for name, images in expected.items():
+        mine = s["senders"][name]
+        assert mine["frames"] == N and mine["dropped"] == 0 and mine["terminated"], f"{name}: {mine}"
+        # {name} in a file name: the address's ':' becomes '_'.
+        file_name = name.replace(":", "_")
+        outs = [o for o in s["outputs"] if o["sender"] == name]
+        assert [o["spec"] for o in outs] == [f"cams/{file_name}/%03d.png"], outs
+        assert outs[0]["written"] == N, outs
+        folder = os.path.join(workdir, "cams", file_name)
+        got = [ngtest.read_png(os.path.join(folder, f))[..., ::-1] for f in sorted(os.listdir(folder))]
+        assert len(got) == N and all(np.array_equal(g, images[i]) for i, g in enumerate(got)), \
+            f"{name}: {len(got)} images in {folder}, or not the frames sent"
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
-"""Proves -o window shows the received frame 1:1 on an X display (Xvfb), and that without a display ngrecv only counts."""
+"""Proves -o window shows the received frame 1:1 on an X display (Xvfb), one window per sender (closing one closes it alone), and that without a display ngrecv only counts."""
 import ctypes
 import os
+import re
 import signal
 
 import numpy as np
@@ -38,9 +39,9 @@ def stop_xvfb(xvfb):
     xvfb.wait(timeout=10)
 
 
-def distinctive_image():
+def distinctive_image(seed=77):
     """8x8-pixel blocks of seeded random colours (BGR): unlike anything a toolkit draws."""
-    blocks = ngtest.seeded_image(77, (IMG_H // 8, IMG_W // 8, 3))
+    blocks = ngtest.seeded_image(seed, (IMG_H // 8, IMG_W // 8, 3))
     return np.repeat(np.repeat(blocks, 8, axis=0), 8, axis=1)
 
 
@@ -184,6 +185,127 @@ def quit_with_q(workdir, display):
     assert window["written"] + window["refused"] == s["frames_written"] == s["frames"], s
     assert mkv["written"] == s["frames"] and not mkv["failed"], s
     assert ngtest.ffprobe_frame_count(video) == s["frames"], s
+
+
+def all_on_screen(display, images, recv):
+    """Looks until every one of `images` ({name: pixels}) is on screen 1:1 at once; returns
+    that screenshot."""
+    screen, missing = None, list(images)
+
+    def shown():
+        nonlocal screen, missing
+        assert recv.popen.poll() is None, "ngrecv ended early\n" + recv.describe()
+        screen = screenshot(display)
+        missing = [n for n, image in images.items()
+                   if (locate(screen, image) or (99,))[0] >= 3]
+        return not missing
+    try:
+        ngtest.wait_until(shown, 12, "the frames on screen")
+    except AssertionError:
+        raise AssertionError(f"not on screen 1:1: {missing}\n" + recv.describe())
+    return screen
+
+
+def window_titles(display):
+    """{title: X window id} of the named windows on `display`."""
+    out = ngtest.run(["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display})
+    assert out.returncode == 0, f"xwininfo failed: {out.stderr}"
+    return {m.group(2): int(m.group(1), 16)
+            for m in re.finditer(r'^\s*(0x[0-9a-f]+) "([^"]+)"', out.stdout, re.M)}
+
+
+def close_window(display, window):
+    """Asks `window` to close as a window manager's close button does (WM_DELETE_WINDOW)."""
+    class ClientMessage(ctypes.Structure):
+        _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong),
+                    ("send_event", ctypes.c_int), ("display", ctypes.c_void_p),
+                    ("window", ctypes.c_ulong), ("message_type", ctypes.c_ulong),
+                    ("format", ctypes.c_int), ("data", ctypes.c_long * 5)]
+
+    class Event(ctypes.Union):
+        _fields_ = [("xclient", ClientMessage), ("pad", ctypes.c_long * 24)]
+    try:
+        x11 = ctypes.CDLL("libX11.so.6")
+    except OSError as e:
+        raise ngtest.Skip(f"no libX11 to close a window: {e}")
+    x11.XOpenDisplay.restype = ctypes.c_void_p
+    x11.XOpenDisplay.argtypes = [ctypes.c_char_p]
+    x11.XInternAtom.restype = ctypes.c_ulong
+    x11.XInternAtom.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    x11.XSendEvent.argtypes = [ctypes.c_void_p, ctypes.c_ulong, ctypes.c_int, ctypes.c_long,
+                               ctypes.POINTER(Event)]
+    x11.XFlush.argtypes = [ctypes.c_void_p]
+    x11.XCloseDisplay.argtypes = [ctypes.c_void_p]
+    dpy = x11.XOpenDisplay(display.encode())
+    assert dpy, f"cannot open display {display}"
+    try:
+        event = Event()
+        event.xclient.type = 33  # ClientMessage
+        event.xclient.window = window
+        event.xclient.message_type = x11.XInternAtom(dpy, b"WM_PROTOCOLS", 0)
+        event.xclient.format = 32
+        event.xclient.data[0] = x11.XInternAtom(dpy, b"WM_DELETE_WINDOW", 0)
+        x11.XSendEvent(dpy, window, 0, 0, ctypes.byref(event))
+        x11.XFlush(dpy)
+    finally:
+        x11.XCloseDisplay(dpy)
+
+
+WINDOW_SENDERS = ("alpha", "beta", "gamma")
+
+
+def check_one_window_per_sender(workdir):
+    ngtest.require_tool("xwininfo")
+    on_screen_display(workdir, lambda display: windows_per_sender(workdir, display))
+
+
+def windows_per_sender(workdir, display):
+    summary = os.path.join(workdir, "recv.json")
+    recv, ep = ngtest.start_receiver(["--pattern", "3", "-o", "window", "-t", "10", "--summary",
+                                      summary], workdir, env={"DISPLAY": display})
+    images, senders = {}, {}
+    for k, name in enumerate(WINDOW_SENDERS):
+        images[name] = distinctive_image(seed=200 + k)
+        path = os.path.join(workdir, f"{name}.png")
+        ngtest.write_png(path, images[name][..., ::-1])
+        senders[name] = ngtest.ngsend(["--pattern", "3", "--name", name, "-s", path, "--loop",
+                                       "--fps", "10", "-t", "5", *ep], workdir)
+    # A window each, titled with the sender's name, each showing that sender's pictures.
+    windows = {}
+
+    def titled():
+        titles = window_titles(display)
+        for name in WINDOW_SENDERS:
+            windows[name] = next((w for t, w in titles.items() if t.startswith("ngrecv")
+                                  and name in t), None)
+        return all(windows.values())
+    ngtest.wait_until(titled, 12, f"windows titled {WINDOW_SENDERS}")
+    all_on_screen(display, images, recv)
+
+    # Closing one window closes it alone: the others go on showing their senders.
+    close_window(display, windows["alpha"])
+    ngtest.wait_until(lambda: not any("alpha" in t for t in window_titles(display)), 10,
+                      "alpha's window to close")
+    screen = all_on_screen(display, {n: images[n] for n in ("beta", "gamma")}, recv)
+    found = locate(screen, images["alpha"])
+    assert found is None or found[0] > 3, f"alpha's picture still on screen at {found}"
+    # Closing the last open window ends the stream, as a normal end.
+    close_window(display, windows["beta"])
+    close_window(display, windows["gamma"])
+    ngtest.expect_exit(recv, 0, timeout=10)
+    for send in senders.values():
+        send.kill()
+    s = ngtest.read_summary(summary)
+    outputs = {o["sender"]: o for o in s["outputs"]}
+    assert sorted(outputs) == sorted(WINDOW_SENDERS), s["outputs"]
+    for name in WINDOW_SENDERS:
+        o = outputs[name]
+        assert o["kind"] == "window" and o["closed_by_user"] is True and not o["failed"], o
+        assert o["written"] > 0, o
+    # alpha's frames after its window closed were refused for it, and counted.
+    alpha = outputs["alpha"]
+    assert alpha["refused"] > 0, alpha
+    assert alpha["written"] + alpha["refused"] == s["senders"]["alpha"]["frames"], s
 
 
 def check_default_output_without_display(workdir):

@@ -10,6 +10,7 @@
 
 #include "codec/jpeg.hpp"
 #include "core/errors.hpp"
+#include "wire/dialect.hpp"
 #include "wire/messages.hpp"
 
 namespace ng::fuzz {
@@ -85,6 +86,25 @@ inline unsigned decodeAll(const std::uint8_t* data, std::size_t size) {
         [&] { sink += static_cast<unsigned>(wire::decodeTerminateAck(whole).size()); });
     decodedOrRefused(
         [&] { sink += static_cast<unsigned>(wire::decodeTerminateLastSeq(whole).value_or(0)); });
+    // The other dialects' decoders (--wire imagezmq, netgear), and the sniffing of a
+    // foreign dialect, over the same input.
+    sink += static_cast<unsigned>(wire::sniffDialect(whole).has_value());
+    for (wire::DialectKind kind : {wire::DialectKind::ImageZmq, wire::DialectKind::NetGear}) {
+        const wire::Dialect& dialect = wire::dialectFor(kind);
+        decodedOrRefused([&] {
+            const wire::SenderMessage message = dialect.decodeMessage(whole);
+            expect(message.barePayload);
+            if (!message.header.terminate && message.header.codec == Codec::Raw) {
+                expect(message.shape.bytes() > 0);
+            }
+            sink += static_cast<unsigned>(message.header.data.text.size() + message.shape.bytes());
+        });
+        decodedOrRefused([&] {
+            const wire::Reply reply = dialect.decodeReply(whole);
+            sink += static_cast<unsigned>(reply.plainText.size() + reply.data.text.size());
+        });
+        decodedOrRefused([&] { sink += static_cast<unsigned>(dialect.decodeEndAck(whole).size()); });
+    }
 
     if (size == 0) return sink;
     const std::size_t headerSize = std::min<std::size_t>(data[0], size - 1);

@@ -259,6 +259,57 @@ TEST_CASE("queued bytes: frames that fit; a frame's buffer is let go before the 
     QueuedBytes::release(nullptr, second);
 }
 
+TEST_CASE("queued bytes: a sender that has to wait sleeps until half the frames are let go "
+          "(issue 23: one wake-up per burst)") {
+    using detail::Deadline;
+    using detail::QueuedBytes;
+    using detail::WaitResult;
+    QueuedBytes queued(std::size_t{1} << 20, 4);
+    const auto buffer = std::make_shared<int>(0);
+    void* held[4];
+    for (void*& frame : held) frame = queued.hold(buffer, 10);
+    CHECK(queued.waitForRoom(10, Deadline::after(0ms), nullptr) == WaitResult::Expired);
+
+    std::atomic<bool> woken{false};
+    WaitResult result = WaitResult::Expired;
+    std::thread sender([&] {
+        result = queued.waitForRoom(10, Deadline::after(5000ms), nullptr);
+        woken = true;
+    });
+    std::this_thread::sleep_for(20ms);
+    QueuedBytes::release(nullptr, held[0]);
+    // Room for one frame, but three still queued: the sender sleeps on.
+    std::this_thread::sleep_for(60ms);
+    CHECK_FALSE(woken.load());
+    QueuedBytes::release(nullptr, held[1]);
+    sender.join();
+    CHECK(result == WaitResult::Ready);
+    // A frame that fits at once never waits for a burst: the third and fourth go in turn.
+    CHECK(queued.waitForRoom(10, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    held[0] = queued.hold(buffer, 10);
+    CHECK(queued.waitForRoom(10, Deadline::after(0ms), nullptr) == WaitResult::Ready);
+    held[1] = queued.hold(buffer, 10);
+
+    // A stop ends a burst wait too, and the releases after it find no waiter.
+    std::atomic<bool> stop{true};
+    CHECK(queued.waitForRoom(10, Deadline::never(), &stop) == WaitResult::Stopped);
+    for (void* frame : held) QueuedBytes::release(nullptr, frame);
+    CHECK(buffer.use_count() == 1);
+
+    // Where fewer than four frames fit, the sender wakes for the first one let go, so that
+    // libzmq is never left without a frame to send.
+    QueuedBytes few(std::size_t{1} << 20, 3);
+    void* three[3];
+    for (void*& frame : three) frame = few.hold(buffer, 10);
+    std::thread io([&] {
+        std::this_thread::sleep_for(20ms);
+        QueuedBytes::release(nullptr, three[0]);
+    });
+    CHECK(few.waitForRoom(10, Deadline::after(5000ms), nullptr) == WaitResult::Ready);
+    io.join();
+    for (void* frame : {three[1], three[2]}) QueuedBytes::release(nullptr, frame);
+}
+
 TEST_CASE("endpoint URLs and pattern names") {
     Endpoint tcp{Protocol::Tcp, "localhost", 5555, false};
     CHECK(tcp.url() == "tcp://localhost:5555");

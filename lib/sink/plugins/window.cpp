@@ -28,6 +28,41 @@ using Clock = std::chrono::steady_clock;
 constexpr const char* kWindowName = "ngrecv";
 constexpr int kEscape = 27;
 constexpr auto kTitlePeriod = std::chrono::seconds(1);
+// New windows are placed side by side, in rows this wide: without a window manager (or with
+// one that does not place windows) they would all open at one spot, each hiding the others.
+constexpr int kRowWidth = 1920;
+constexpr int kWindowGap = 8;
+
+// Where the next window goes. Windows are opened and closed on one thread (the sink
+// thread), as highgui needs.
+class WindowPlacement {
+public:
+    cv::Point place(int width, int height) {
+        if (open_++ == 0) {
+            next_ = {0, 0};
+            rowHeight_ = 0;
+        }
+        if (next_.x > 0 && next_.x + width > kRowWidth) {
+            next_ = {0, next_.y + rowHeight_ + kWindowGap};
+            rowHeight_ = 0;
+        }
+        const cv::Point at = next_;
+        next_.x += width + kWindowGap;
+        rowHeight_ = std::max(rowHeight_, height);
+        return at;
+    }
+    void closed() { --open_; }
+
+private:
+    int open_ = 0;
+    cv::Point next_;
+    int rowHeight_ = 0;
+};
+
+WindowPlacement& placement() {
+    static WindowPlacement windows;
+    return windows;
+}
 
 // For a local X display (":0", "unix:0.0"), whether its server socket accepts a
 // connection. Debian's highgui is built on Qt, and Qt aborts the whole process when it
@@ -87,12 +122,18 @@ public:
         // GUI_NORMAL: no Qt toolbar or status bar, so the frame fills the window at 1:1.
         cv::namedWindow(windowName_, cv::WINDOW_AUTOSIZE | cv::WINDOW_GUI_NORMAL);
         cv::setWindowTitle(windowName_, "ngrecv — " + peer_);
+        const cv::Point at = placement().place(info.shape.width, info.shape.height);
+        cv::moveWindow(windowName_, at.x, at.y);
         open_ = true;
         periodStart_ = Clock::now();
     }
 
     bool write(const Frame& frame) override {
         if (!open_) return false;
+        // Another window's waitKey may have handled this one's closing: imshow would bring
+        // it back.
+        if (shown_ && closedByUser()) return false;
+        shown_ = true;
         cv::imshow(windowName_, frameView(frame));
         // waitKey runs the GUI's event loop: without it nothing is drawn.
         const int key = cv::waitKey(1);
@@ -101,17 +142,17 @@ public:
                          key == kEscape ? "Esc" : "q");
             return false;
         }
-        if (cv::getWindowProperty(windowName_, cv::WND_PROP_VISIBLE) < 1) {
-            spdlog::info("the window was closed: the stream ends, other outputs are finished");
-            return false;
-        }
+        if (closedByUser()) return false;
         updateTitle();
         return true;
     }
 
+    bool closedAlone() const override { return closed_; }
+
     void close() override {
         if (!open_) return;
         open_ = false;
+        placement().closed();
         cv::destroyWindow(windowName_);
         cv::waitKey(1);  // let the GUI process the destruction
     }
@@ -119,6 +160,11 @@ public:
     std::string describe() const override { return "window"; }
 
 private:
+    bool closedByUser() {
+        closed_ = cv::getWindowProperty(windowName_, cv::WND_PROP_VISIBLE) < 1;
+        return closed_;
+    }
+
     // The frame rate over about the last second, in the title bar.
     void updateTitle() {
         ++periodFrames_;
@@ -136,6 +182,8 @@ private:
     std::string peer_;
     std::string windowName_ = kWindowName;
     bool open_ = false;
+    bool shown_ = false;   // a frame was shown: the window exists
+    bool closed_ = false;  // by the user, with the window's close button
     Clock::time_point periodStart_;
     int periodFrames_ = 0;
 };
