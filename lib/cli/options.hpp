@@ -47,7 +47,7 @@ struct CommonOptions {
 
     // --heartbeat SECONDS (issue 19): ZeroMQ heartbeats on every connection, so a dead link
     // is noticed and dropped while no frame is due; 0 = off.
-    double heartbeatSeconds = 0;
+    double heartbeatSeconds = 5;
 };
 
 struct SendOptions {

@@ -213,6 +213,8 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                     break;
                 }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
+                    // Every message came too large: the end says so (throwIfFramesRefused()).
+                    if (result.cutOff > 0 || result.refused > 0) break;
                     // Senders came but failed the handshake or the access check: say why.
                     const std::string problem = receiver.securityProblem();
                     if (!problem.empty()) {

@@ -160,6 +160,7 @@ bool PeerMonitor::readEvent() {
             }
             if (connected_ > 0) --connected_;
             lost_ = true;
+            ++losses_;
             // Only a connection that ended while its peer was talking may come back as a
             // cut-off sender (quickReconnects()).
             if (noteLoss(address.to_string()) ||

@@ -49,6 +49,9 @@ public:
     // Connections accepted while another peer was connected, in all: on a PAIR socket, which
     // takes one peer, a second sender that libzmq turned away.
     std::uint64_t crowdedArrivals() const { return crowdedArrivals_; }
+    // Connections past their handshake that ended, in all, as far as the events read so far
+    // tell.
+    std::uint64_t losses() const { return losses_; }
 
     // How a connection's handshake failed, as libzmq's monitor tells it.
     struct HandshakeFailure {
@@ -89,6 +92,7 @@ private:
     std::optional<SteadyClock::time_point> lostAt_;  // the last connection that ended
     int quickReconnects_ = 0;
     std::uint64_t crowdedArrivals_ = 0;
+    std::uint64_t losses_ = 0;
 };
 
 }  // namespace ng::transport::detail

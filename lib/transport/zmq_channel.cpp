@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "transport/key_file.hpp"
@@ -201,6 +202,22 @@ void setSecurityOptions(zmq::socket_t& socket, const ChannelSecurity& security, 
     if (security.access) socket.set(zmq::sockopt::zap_domain, kZapDomain);
 }
 
+// libzmq closes a socket's listener on its I/O thread, after close() returns: binding its
+// address again may find it still taken for a moment.
+void bindAgain(zmq::socket_t& socket, const std::string& address) {
+    constexpr Millis kListenerRelease{2000};
+    const Deadline deadline = Deadline::after(kListenerRelease);
+    for (;;) {
+        try {
+            socket.bind(address);
+            return;
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EADDRINUSE || deadline.passed()) throw;
+        }
+        std::this_thread::sleep_for(Millis(20));
+    }
+}
+
 }  // namespace
 
 std::size_t readableMessageBytes(const ChannelConfig& config) {
@@ -215,7 +232,7 @@ Channel::Channel(const ChannelConfig& config, Role role, const std::atomic<bool>
       stop_(stop),
       security_(loadSecurity(config, role)),
       zap_(startAccessCheck()),
-      socket_(open()),
+      socket_(open(config_.endpoint)),
       endpoint_(actualEndpoint(socket_, config_.endpoint)) {
     ipcFile_.arm(config_.endpoint);
     sendsAreAlive_ = role_ == Role::Sender && !pattern_.watchesPeers(role_);
@@ -237,7 +254,12 @@ std::unique_ptr<PeerMonitor> Channel::watch() {
 void Channel::reopen() {
     monitor_.reset();
     socket_.close();
-    socket_ = open();
+    Endpoint endpoint = config_.endpoint;
+    if (endpoint.bind && endpoint.protocol == Protocol::Tcp) {
+        // The port bound, which differs from the one asked for when that was 0.
+        endpoint.port = std::stoi(endpoint_.substr(endpoint_.rfind(':') + 1));
+    }
+    socket_ = open(endpoint, true);
     monitor_ = watch();
 }
 
@@ -375,7 +397,7 @@ std::string Channel::describe(const PeerMonitor::HandshakeFailure& failure) cons
                                 endpoint_);
 }
 
-zmq::socket_t Channel::open() {
+zmq::socket_t Channel::open(const Endpoint& endpoint, bool again) {
     zmq::socket_t socket(context_, pattern_.socketType(role_));
     // Options first: high-water marks only apply to connections made after they are set.
     pattern_.setSocketOptions(socket, config_, role_);
@@ -383,16 +405,19 @@ zmq::socket_t Channel::open() {
     // Here, where every socket is made: none is left plaintext by accident.
     setSecurityOptions(socket, security_, role_);
 
-    refuseTakenIpcPath(config_.endpoint, role_);
-    attach(socket, config_.endpoint);
+    // The path bound before a reopen is this end's own.
+    if (!again) refuseTakenIpcPath(endpoint, role_);
+    attach(socket, endpoint, again);
     for (const Endpoint& more : config_.moreEndpoints) attach(socket, more);
     return socket;
 }
 
-void Channel::attach(zmq::socket_t& socket, const Endpoint& endpoint) const {
+void Channel::attach(zmq::socket_t& socket, const Endpoint& endpoint, bool again) const {
     const std::string address = zmqAddress(endpoint);
     try {
-        if (endpoint.bind) {
+        if (endpoint.bind && again) {
+            bindAgain(socket, address);
+        } else if (endpoint.bind) {
             socket.bind(address);
         } else {
             socket.connect(address);

@@ -53,7 +53,8 @@ public:
     Channel& operator=(const Channel&) = delete;
 
     // Closes the socket, dropping whatever it holds, and opens a fresh one in its place,
-    // with a fresh peer monitor.
+    // with a fresh peer monitor. A bound socket binds again to the same endpoint (the port
+    // it got for port 0 too), so every peer connects again.
     void reopen();
 
     // sendMessage() / receiveMessage() on this socket, interrupted by this end's stop flag,
@@ -128,7 +129,10 @@ private:
     // Handshakes that fail without a reason before the sender gives up on finding one.
     static constexpr int kUnexplainedFailures = 3;
 
-    zmq::socket_t open();
+    // A socket with this end's options, bound or connected to `endpoint` (and the
+    // --address endpoints after the first). `again`: a reopen, whose bind may wait for the
+    // listener just closed to let go of its address.
+    zmq::socket_t open(const Endpoint& endpoint, bool again = false);
     std::unique_ptr<PeerMonitor> watch();
     // A message went through: the peer was alive just now (see PeerMonitor::heard()).
     WaitResult alive(WaitResult result) {
@@ -136,7 +140,7 @@ private:
         return result;
     }
     // Binds or connects `socket` to `endpoint`.
-    void attach(zmq::socket_t& socket, const Endpoint& endpoint) const;
+    void attach(zmq::socket_t& socket, const Endpoint& endpoint, bool again = false) const;
     std::unique_ptr<ZapHandler> startAccessCheck();
     std::string describe(const PeerMonitor::HandshakeFailure& failure) const;
 
