@@ -102,11 +102,12 @@ public:
             return queued_.waitForRoom(frameBytes, slice, &channel_.stop());
         });
         if (!lost) return room;
-        // The receiver was last heard a heartbeat timeout ago: --timeout runs from then, so
-        // a link cut for good ends the stream within --timeout plus one interval.
+        // A connection dropped by the heartbeat had been silent for an interval: --timeout
+        // runs from then, so a link cut for good ends the stream within --timeout plus one
+        // interval.
         const ChannelConfig& config = channel_.config();
         const Deadline resendBy =
-            config.timeout.count() == 0
+            config.timeout.count() == 0 || !channel_.monitor().lastLossWasSilent()
                 ? deadline
                 : deadline.earliest(
                       Deadline::at(SteadyClock::now() - config.heartbeat + config.timeout));
@@ -187,11 +188,6 @@ public:
         if (role == Role::Sender) {
             socket.set(zmq::sockopt::sndhwm, queuedFrames(config));
             boundSendBacklog(socket, config);
-            // Frames queue only for a connection that is up. Otherwise libzmq, reconnecting
-            // by itself after a drop, sends the frames it still held before the sender has
-            // read that the connection dropped and sent the recent ones again: the receiver
-            // would take them as newer than the lost ones, and drop the lost ones as repeats.
-            if (config.heartbeat.count() > 0) socket.set(zmq::sockopt::immediate, true);
         } else {
             boundReceiveQueue(socket, config);
         }

@@ -163,7 +163,8 @@ bool PeerMonitor::readEvent() {
             ++losses_;
             // Only a connection that ended while its peer was talking may come back as a
             // cut-off sender (quickReconnects()).
-            if (noteLoss(address.to_string()) ||
+            lastLossSilent_ = noteLoss(address.to_string());
+            if (lastLossSilent_ ||
                 SteadyClock::now() - lastHeard_ >= kSilentBeforeLoss ||
                 (resumedAt_ && SteadyClock::now() - *resumedAt_ < kSilentBeforeLoss)) {
                 lostAt_.reset();

@@ -52,6 +52,8 @@ public:
     // Connections past their handshake that ended, in all, as far as the events read so far
     // tell.
     std::uint64_t losses() const { return losses_; }
+    // Whether the last connection that ended was dropped for want of heartbeats.
+    bool lastLossWasSilent() const { return lastLossSilent_; }
 
     // How a connection's handshake failed, as libzmq's monitor tells it.
     struct HandshakeFailure {
@@ -93,6 +95,7 @@ private:
     int quickReconnects_ = 0;
     std::uint64_t crowdedArrivals_ = 0;
     std::uint64_t losses_ = 0;
+    bool lastLossSilent_ = false;
 };
 
 }  // namespace ng::transport::detail
