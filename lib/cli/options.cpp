@@ -271,6 +271,16 @@ void addSecurityOptions(CLI::App& app, CommonOptions& o, bool isReceiver) {
     }
 }
 
+// --- A flaky link (issue 19): heartbeats. ---
+
+void addLinkOptions(CLI::App& app, CommonOptions& o) {
+    app.add_option("--heartbeat", o.heartbeatSeconds,
+                   "Seconds between ZeroMQ heartbeats; a peer silent for as long again is "
+                   "reported and its connection made anew (0 = off)")
+        ->check(CLI::Range(0.0, 3600.0))
+        ->capture_default_str();
+}
+
 // Checks that the key flags come in the pairs CURVE needs.
 void validateSecurity(const CommonOptions& o, bool isReceiver) {
     const transport::SecurityConfig& s = o.security;
@@ -628,6 +638,7 @@ ParseResult parseSendOptions(int argc, char** argv, SendOptions& out) {
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, false);
     addSecurityOptions(app, out.common, false);
+    addLinkOptions(app, out.common);
     // The capture size's default is SourceOptions' own.
     std::string size = std::to_string(out.source.width) + "x" + std::to_string(out.source.height);
     app.add_option("-s,--source", out.source.spec,
@@ -741,6 +752,7 @@ ParseResult parseRecvOptions(int argc, char** argv, RecvOptions& out) {
     TextOptions text;
     addCommonOptions(app, out.common, verbosity, text, true);
     addSecurityOptions(app, out.common, true);
+    addLinkOptions(app, out.common);
     app.add_option("-o,--output", out.outputs,
                    "window, a video file (.mp4 .avi .mkv), an image pattern "
                    "(dir/frame_%06d.png), - (y4m on stdout), raw:- (BGR24 on stdout), null, "

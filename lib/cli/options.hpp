@@ -44,6 +44,10 @@ struct CommonOptions {
     transport::SecurityConfig security;  // --secret-key, --server-key, --allow-keys, --allow-ip
     std::string keygen;                  // --keygen NAME: write a key pair and exit
     std::string keysDir = ".";           // --keys-dir: where --keygen writes
+
+    // --heartbeat SECONDS (issue 19): ZeroMQ heartbeats on every connection, so a dead link
+    // is noticed and dropped while no frame is due; 0 = off.
+    double heartbeatSeconds = 5;
 };
 
 struct SendOptions {

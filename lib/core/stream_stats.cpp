@@ -64,6 +64,7 @@ StatsSnapshot StreamStats::snapshot() const {
     s.dropped = dropped_.load();
     s.errors = errors_.load();
     s.refused = refused_.load();
+    s.duplicates = duplicates_.load();
     const std::int64_t first = firstFrameNs_.load();
     if (first != 0) s.seconds = static_cast<double>(lastFrameNs_.load() - first) / 1e9;
     return s;
@@ -115,6 +116,11 @@ struct StatsReporter::Impl {
                          static_cast<unsigned long long>(now.dropped),
                          static_cast<unsigned long long>(now.errors),
                          static_cast<unsigned long long>(now.refused), extra.c_str());
+            // Only a receiver of resent frames has any: other lines keep their old shape.
+            if (now.duplicates > 0) {
+                std::fprintf(stderr, "%s: %llu duplicates dropped\n", label.c_str(),
+                             static_cast<unsigned long long>(now.duplicates));
+            }
             previous = now;
             previousTime = nowTime;
         }

@@ -21,6 +21,7 @@ struct StatsSnapshot {
     std::uint64_t dropped = 0;
     std::uint64_t errors = 0;
     std::uint64_t refused = 0;  // connections refused by the receiver's access check
+    std::uint64_t duplicates = 0;  // frames received again and dropped (a sender's resend)
     double seconds = 0;
     double fps() const { return seconds > 0 ? static_cast<double>(frames) / seconds : 0; }
 };
@@ -42,6 +43,7 @@ public:
     void addFrame(std::size_t bytes);
     void addDropped(std::uint64_t count) { dropped_ += count; }
     void addError() { ++errors_; }
+    void addDuplicate() { ++duplicates_; }
     // The access check's running count of refused connections (it counts them itself).
     void setRefused(std::uint64_t count) { refused_ = count; }
     // Capture-to-receive latency of one frame, in microseconds.
@@ -56,6 +58,7 @@ private:
     std::atomic<std::uint64_t> dropped_{0};
     std::atomic<std::uint64_t> errors_{0};
     std::atomic<std::uint64_t> refused_{0};
+    std::atomic<std::uint64_t> duplicates_{0};
     std::atomic<std::int64_t> firstFrameNs_{0};
     std::atomic<std::int64_t> lastFrameNs_{0};
 

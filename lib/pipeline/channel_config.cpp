@@ -42,6 +42,7 @@ transport::ChannelConfig channelConfigFor(const cli::CommonOptions& common, bool
     config.maxFrameBytes = common.maxFrameBytes;
     config.latest = common.latest;
     config.security = common.security;
+    config.heartbeat = transport::Millis(static_cast<long long>(common.heartbeatSeconds * 1000));
     config.dialect = common.dialect;
     return config;
 }

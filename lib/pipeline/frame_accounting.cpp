@@ -5,6 +5,21 @@
 
 namespace ng::pipeline {
 
+bool FrameAccounting::isRepeat(const Frame& frame, const std::string& instance) {
+    // vidgear stamps no frame; a frame numbered below the next one expected from the same
+    // process was taken already, while another process's low number is a restart.
+    const bool repeat = frame.captureTimeUs != 0 && haveSeq_ && frame.seq < expectedSeq_ &&
+                        instance == instance_;
+    if (repeat) {
+        ++duplicates_;
+        stats_.addDuplicate();
+        if (own_) own_->addDuplicate();
+    } else if (frame.captureTimeUs != 0) {
+        instance_ = instance;
+    }
+    return repeat;
+}
+
 void FrameAccounting::onFrame(const Frame& frame, std::int64_t receivedUs) {
     stats_.addFrame(frame.payloadBytes());
     if (own_) own_->addFrame(frame.payloadBytes());

@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "core/frame.hpp"
 #include "core/stream_stats.hpp"
@@ -17,6 +18,11 @@ public:
     explicit FrameAccounting(StreamStats& stats, StreamStats* own = nullptr)
         : stats_(stats), own_(own) {}
 
+    // Whether `frame`, from the sender process `instance` (its ng_instance), is one already
+    // taken: a sender sends a frame again when its answer was lost (lazy pirate), and the
+    // copy is counted as a duplicate, answered, and not passed on. Call it before onFrame();
+    // a frame that is no repeat is then recorded by onFrame().
+    bool isRepeat(const Frame& frame, const std::string& instance);
     // Records one received frame; `receivedUs` is the wall clock at arrival.
     void onFrame(const Frame& frame, std::int64_t receivedUs);
     // Records a frame that arrived but was refused (over --max-frame-size): it is dropped,
@@ -28,6 +34,8 @@ public:
 
     // Frames missing from the sequence: lost on the way or skipped by the sender.
     std::uint64_t lostInTransit() const { return lostInTransit_; }
+    // Frames received again and dropped (isRepeat()).
+    std::uint64_t duplicates() const { return duplicates_; }
     // Frames refused for their size.
     std::uint64_t refused() const { return refused_; }
 
@@ -41,6 +49,8 @@ private:
     StreamStats* own_;
     std::uint64_t lostInTransit_ = 0;
     std::uint64_t refused_ = 0;
+    std::uint64_t duplicates_ = 0;
+    std::string instance_;  // the process whose frame numbers expectedSeq_ follows
     bool haveSeq_ = false;
     std::uint64_t expectedSeq_ = 0;
 };

@@ -213,6 +213,8 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
                     break;
                 }
                 if (timeout.count() > 0 && SteadyClock::now() - lastActivity > timeout) {
+                    // Every message came too large: the end says so (throwIfFramesRefused()).
+                    if (result.cutOff > 0 || result.refused > 0) break;
                     // Senders came but failed the handshake or the access check: say why.
                     const std::string problem = receiver.securityProblem();
                     if (!problem.empty()) {
@@ -271,6 +273,8 @@ ReceiveResult receiveFrames(const cli::RecvOptions& options, transport::FrameRec
             Sender& sender = registry.identify(*received, received->connectedPeers);
             watch.announceNew();
             sender.lastMessage = SteadyClock::now();
+            // Sent again because its answer was lost: answered already, passed on never twice.
+            if (sender.accounting.isRepeat(frame, received->senderInstance)) continue;
             sender.accounting.onFrame(frame, wallClockMicros());
             sender.shape = frame.shape;
             sender.nominalFps = frame.nominalFps;
@@ -369,12 +373,12 @@ std::string sendersJson(const SenderRegistry& registry) {
             "{}{}: {{\"frames\": {}, \"bytes\": {}, \"dropped\": {}, \"errors\": {}, "
             "\"fps\": {}, \"seconds\": {}, \"terminated\": {}, \"peer\": {}, "
             "\"width\": {}, \"height\": {}, \"channels\": {}, "
-            "\"dropped_in_transit\": {}, \"latency_ms\": {}}}",
+            "\"dropped_in_transit\": {}, \"duplicates\": {}, \"latency_ms\": {}}}",
             sender->index ? ", " : "", jsonString(sender->name), s.frames, s.bytes, s.dropped,
             s.errors, jsonNumber(s.fps()), jsonNumber(s.seconds),
             sender->terminated ? "true" : "false", jsonString(sender->peer), sender->shape.width,
             sender->shape.height, sender->shape.channels, sender->accounting.lostInTransit(),
-            latency.count > 0 ? latencyJson(latency) : "null");
+            sender->accounting.duplicates(), latency.count > 0 ? latencyJson(latency) : "null");
     }
     return json + "}";
 }
@@ -399,6 +403,8 @@ std::string receiverSummaryJson(const cli::RecvOptions& options, const StreamSta
                          {"dropped_latest", std::to_string(result.droppedLatest)},
                          {"dropped_refused", std::to_string(result.refused)},
                          {"cut_off", std::to_string(result.cutOff)},
+                         {"duplicates", std::to_string(stats.snapshot().duplicates)},
+                         {"heartbeat_losses", std::to_string(receiver.heartbeatLosses())},
                          {"senders", sendersJson(registry)}};
     const LatencySummary latency = stats.latency();
     if (latency.count > 0) extras.emplace_back("latency_ms", latencyJson(latency));

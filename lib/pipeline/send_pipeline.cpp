@@ -153,7 +153,9 @@ void writeSenderSummary(const cli::SendOptions& options, const StreamStats& stat
                          {"endpoint", jsonString(sender.endpoint())},
                          {"pattern", jsonString(transport::patternName(options.common.pattern))},
                          {"source", jsonString(source.describe())},
-                         {"unanswered", std::to_string(sender.unansweredFrames())}};
+                         {"unanswered", std::to_string(sender.unansweredFrames())},
+                         {"sent_again", std::to_string(sender.framesSentAgain())},
+                         {"heartbeat_losses", std::to_string(sender.heartbeatLosses())}};
     if (options.common.bidirectional) extras.emplace_back("frames_back", back.summaryJson());
     addRateFigures(extras, options, done, rate);
     writeSummary(options.common.summaryPath, done, extras);

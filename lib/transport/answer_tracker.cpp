@@ -32,25 +32,42 @@ void warnGoingOn(const std::string& endpoint, const Unanswered& lost) {
 AnswerTracker::AnswerTracker(Channel& channel, AnswerRules& rules)
     : channel_(channel), rules_(rules) {}
 
-std::optional<wire::Reply> AnswerTracker::awaitOldest() {
-    Wait wait = awaitAnswer(unanswered_.front());
-    switch (wait.outcome) {
-        case Outcome::Answered:
-            unanswered_.pop_front();
-            if (!wait.reply.notice.stop.empty()) {
-                // The receiver takes no more frames: those still in flight stay unanswered.
-                unansweredFrames_ += unanswered_.size();
-                unanswered_.clear();
-            }
-            return std::move(wait.reply);
-        case Outcome::Stopped:
-            return std::nullopt;
-        case Outcome::ReceiverGone:
-        case Outcome::NoReply:
-            giveUp(wait.outcome);
-            return wire::Reply{};
+void AnswerTracker::keep(std::vector<zmq::message_t>& message) {
+    nextMessage_.clear();
+    if (!rules_.sendsAgain()) return;
+    for (zmq::message_t& part : message) {
+        nextMessage_.emplace_back();
+        nextMessage_.back().copy(part);  // shares a large part's bytes, counted by reference
     }
-    throw std::logic_error("unknown answer outcome");
+}
+
+void AnswerTracker::sent(std::uint64_t seq) {
+    unanswered_.push_back(Due{seq, SteadyClock::now(), std::move(nextMessage_)});
+    nextMessage_.clear();
+}
+
+std::optional<wire::Reply> AnswerTracker::awaitOldest() {
+    for (;;) {
+        Wait wait = awaitAnswer(unanswered_.front().seq);
+        switch (wait.outcome) {
+            case Outcome::Answered:
+                unanswered_.pop_front();
+                if (!wait.reply.notice.stop.empty()) {
+                    // The receiver takes no more frames: those still in flight stay unanswered.
+                    unansweredFrames_ += unanswered_.size();
+                    unanswered_.clear();
+                }
+                return std::move(wait.reply);
+            case Outcome::Stopped:
+                return std::nullopt;
+            case Outcome::ReceiverGone:
+            case Outcome::NoReply:
+                if (sendAgain(wait.outcome)) continue;
+                giveUp(wait.outcome);
+                return wire::Reply{};
+        }
+        throw std::logic_error("unknown answer outcome");
+    }
 }
 
 std::vector<wire::Reply> AnswerTracker::flush() {
@@ -69,20 +86,63 @@ void AnswerTracker::giveUp(Outcome why) {
     if (!unansweredSince_) unansweredSince_ = SteadyClock::now();
     unansweredFrames_ += unanswered_.size();
     Unanswered lost;
-    lost.frames = unanswered_.size() == 1
-                      ? fmt::format("frame {}", unanswered_.front())
-                      : fmt::format("frames {}-{}", unanswered_.front(), unanswered_.back());
+    lost.frames = unanswered_.size() == 1 ? fmt::format("frame {}", unanswered_.front().seq)
+                                          : fmt::format("frames {}-{}", unanswered_.front().seq,
+                                                        unanswered_.back().seq);
     unanswered_.clear();
     receiverGone_ = false;
 
-    lost.cause = why == Outcome::ReceiverGone
-                     ? "went away"
-                     : fmt::format("gave no reply within {}",
-                                   formatSeconds(rules_.replyRetryInterval().value_or(Millis{0})));
+    lost.cause = describeLate(why);
     const Millis timeout = channel_.config().timeout;
     lost.waitLimit = timeout.count() == 0 ? std::string("as long as it takes (--timeout 0)")
                                           : fmt::format("up to {}", formatSeconds(timeout));
     rules_.goOnWithout(lost);
+}
+
+std::string AnswerTracker::describeLate(Outcome why) const {
+    return why == Outcome::ReceiverGone
+               ? std::string("went away")
+               : fmt::format("gave no reply within {}",
+                             formatSeconds(rules_.replyRetryInterval().value_or(Millis{0})));
+}
+
+// Lazy pirate: the socket may hold requests nobody will answer, so a fresh one takes the
+// frames again, oldest first. The timeout runs from the oldest frame's first sending, so
+// sending again and again never waits past it.
+bool AnswerTracker::sendAgain(Outcome why) {
+    if (!rules_.sendsAgain() || channel_.config().endpoint.bind) return false;
+    for (const Due& due : unanswered_) {
+        if (due.message.empty()) return false;  // kept before the rules asked for copies
+    }
+    if (!unansweredSince_) unansweredSince_ = unanswered_.front().sentAt;
+    receiverGone_ = false;
+    channel_.reopen();
+    const Millis timeout = channel_.config().timeout;
+    const Deadline giveUpAt =
+        timeout.count() == 0 ? Deadline::never() : Deadline::at(*unansweredSince_ + timeout);
+    for (Due& due : unanswered_) {
+        std::vector<zmq::message_t> again(due.message.size());
+        for (std::size_t i = 0; i < again.size(); ++i) again[i].copy(due.message[i]);
+        switch (channel_.send(again, giveUpAt)) {
+            case WaitResult::Ready:
+                ++sentAgain_;
+                break;
+            case WaitResult::Stopped:
+                return true;  // the next wait sees the stop
+            case WaitResult::Expired:
+                throwNoAnswer(due.seq);
+        }
+    }
+    const std::string frames =
+        unanswered_.size() == 1
+            ? fmt::format("frame {}", unanswered_.front().seq)
+            : fmt::format("frames {}-{}", unanswered_.front().seq, unanswered_.back().seq);
+    spdlog::warn("the receiver at {} {}: sent {} again on a new connection (a receiver drops "
+                 "what it already has), waiting {} for an answer",
+                 channel_.endpoint(), describeLate(why), frames,
+                 timeout.count() == 0 ? std::string("as long as it takes (--timeout 0)")
+                                      : fmt::format("up to {} in all", formatSeconds(timeout)));
+    return true;
 }
 
 AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
@@ -117,6 +177,7 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
             case WaitResult::Expired:
                 break;
         }
+        if (channel_.monitor().connectedPeers() > 0) receiverSeen_ = true;
         if (receiverGone_) return {Outcome::ReceiverGone, {}};
         if (rules_.answersLost(channel_.monitor())) {
             receiverGone_ = true;  // go round once more for answers sent before it went
@@ -129,13 +190,17 @@ AnswerTracker::Wait AnswerTracker::awaitAnswer(std::uint64_t seq) {
 
 void AnswerTracker::throwNoAnswer(std::uint64_t seq) {
     const ChannelConfig& config = channel_.config();
-    if (channel_.monitor().connectedPeers() == 0) {
+    // A receiver that let this sender connect but never answered it, and whose connection
+    // then ended (a PAIR receiver keeps its first sender and lets the heartbeat drop
+    // others), is better explained by the pattern's hint than by "none is connected".
+    const std::string hint = answeredAny_ ? "" : rules_.neverAnsweredHint();
+    const bool neverAnsweredSeen = receiverSeen_ && !hint.empty();
+    if (channel_.monitor().connectedPeers() == 0 && !neverAnsweredSeen) {
         throw TimeoutError(fmt::format(
             "no receiver answered at {} within {}: none is connected (is ngrecv running there "
             "with the same --pattern ({}) and --protocol? --timeout 0 waits forever)",
             channel_.endpoint(), formatSeconds(config.timeout), static_cast<int>(config.pattern)));
     }
-    const std::string hint = answeredAny_ ? "" : rules_.neverAnsweredHint();
     if (!hint.empty()) {
         throw TimeoutError(fmt::format("the receiver at {} never answered within {}: {}",
                                        channel_.endpoint(), formatSeconds(config.timeout), hint));

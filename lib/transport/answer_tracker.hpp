@@ -37,6 +37,10 @@ public:
     virtual bool answersLost(PeerMonitor& monitor) const = 0;
     // The answers due were given up: make the stream go on, and say so (warnGoingOn()).
     virtual void goOnWithout(const Unanswered& lost) = 0;
+    // Whether late answers are waited for again after reopening the socket and sending the
+    // same frames again (lazy pirate), rather than given up (goOnWithout()). The receiver
+    // tells a frame it already has by its sender and number, answers it, and drops it.
+    virtual bool sendsAgain() const { return false; }
     // Why a receiver that is connected may never have answered at all, for the timeout's
     // message ("" when nothing is more likely than a stalled receiver).
     virtual std::string neverAnsweredHint() const { return ""; }
@@ -53,8 +57,11 @@ public:
     // `channel` and `rules` outlive the tracker.
     AnswerTracker(Channel& channel, AnswerRules& rules);
 
+    // The message of the frame about to go out, kept (sharing its bytes) to be sent again
+    // when its answer is late and the rules say so (AnswerRules::sendsAgain()).
+    void keep(std::vector<zmq::message_t>& message);
     // Frame `seq` went out: its answer is due.
-    void sent(std::uint64_t seq) { unanswered_.push_back(seq); }
+    void sent(std::uint64_t seq);
     std::size_t due() const { return unanswered_.size(); }
 
     // Waits for the oldest answer due. nullopt when a stop request cut the wait short; an
@@ -68,6 +75,8 @@ public:
     std::optional<std::string> endStream(const wire::Bytes& endMessage);
 
     std::uint64_t unansweredFrames() const { return unansweredFrames_; }
+    // Frames sent again because their answers were late.
+    std::uint64_t framesSentAgain() const { return sentAgain_; }
 
 private:
     // How one wait for an answer ended.
@@ -82,8 +91,18 @@ private:
         wire::Reply reply;  // Answered only
     };
 
+    // A frame sent whose answer is due, and a copy of its message when it may be sent again.
+    struct Due {
+        std::uint64_t seq;
+        SteadyClock::time_point sentAt;
+        std::vector<zmq::message_t> message;
+    };
+
     Wait awaitAnswer(std::uint64_t seq);
     void giveUp(Outcome why);
+    // Reopens the socket and sends every frame due again; false when the rules give up instead.
+    bool sendAgain(Outcome why);
+    std::string describeLate(Outcome why) const;
     // Part 2 of an answer with a frame moves into the reply's frame.
     wire::Reply decodeAnswer(std::vector<zmq::message_t>& answer) const;
     std::optional<std::string> awaitTerminateAck(EndingBudget& budget);
@@ -91,7 +110,9 @@ private:
 
     Channel& channel_;
     AnswerRules& rules_;
-    std::deque<std::uint64_t> unanswered_;
+    std::deque<Due> unanswered_;
+    std::vector<zmq::message_t> nextMessage_;  // keep()'s, until sent()
+    std::uint64_t sentAgain_ = 0;
     // The receiver's connection closed; answers it sent before still count.
     bool receiverGone_ = false;
     // Since when no answer has come despite a recovery: the timeout runs from here, so
@@ -99,6 +120,8 @@ private:
     std::optional<SteadyClock::time_point> unansweredSince_;
     std::uint64_t unansweredFrames_ = 0;
     bool answeredAny_ = false;
+    // A receiver was connected at some point, on this socket or one before a reopen.
+    bool receiverSeen_ = false;
 };
 
 }  // namespace ng::transport::detail

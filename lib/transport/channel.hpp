@@ -51,6 +51,9 @@ struct ChannelConfig {
     // The sending end's --name (ng_name; "" = none); ignored at the receiving end.
     std::string senderName;
     SecurityConfig security;
+    // ZeroMQ heartbeats (ZMQ_HEARTBEAT_IVL, _TIMEOUT, _TTL) on every connection: a peer
+    // silent this long after a ping is dropped, reported, and connected to again. 0 = off.
+    Millis heartbeat{0};
     // --wire: the message format both ends speak (issue 22).
     wire::DialectKind dialect = wire::DialectKind::NetGearAsync;
 };
@@ -115,6 +118,11 @@ public:
     // Such a frame may still reach the next receiver (PAIR queues it), so only the
     // receiver's sequence gaps tell what was really lost.
     std::uint64_t unansweredFrames() const;
+    // Frames sent again on a new connection because their answers were late (PAIR and
+    // REQ/REP from the connecting end; the receiver drops what it already has).
+    std::uint64_t framesSentAgain() const;
+    // Connections dropped because the receiver sent no heartbeat (--heartbeat).
+    std::uint64_t heartbeatLosses() const;
 
 private:
     struct Impl;
@@ -187,6 +195,8 @@ public:
 
     // Connections refused by --allow-keys / --allow-ip so far (any thread).
     std::uint64_t refusedPeers() const;
+    // Connections dropped because a sender sent no heartbeat (--heartbeat).
+    std::uint64_t heartbeatLosses() const;
     // Why no sender got through, when connections failed their handshake or were refused
     // (a plaintext sender against a CURVE receiver, a wrong server key, ...); "" when none
     // did. What to tell the user when the stream times out before it began.

@@ -36,6 +36,7 @@ struct FrameReceiver::Impl {
 
     std::optional<Received> receive(Millis wait);
     std::optional<Received> cutOff(const std::vector<zmq::message_t>& parts);
+    Received cutOffEvent();
     Received handle(std::vector<zmq::message_t>& parts);
     Received acceptFrame(Received event, const wire::SenderMessage& message,
                          zmq::message_t&& pixels);
@@ -43,6 +44,7 @@ struct FrameReceiver::Impl {
     FrameShape checkJpeg(ByteView jpeg);
     Received refuse(Received event, std::string why);
     void tellTurnedAway();
+    void letTurnedAwayIn();
     Received refuseTooLarge(Received event, const wire::Header& header, std::string size,
                             std::optional<FrameShape> shape);
 
@@ -57,6 +59,10 @@ struct FrameReceiver::Impl {
     std::vector<zmq::message_t> held;
     // Connections that came back at once, not yet judged (cutOff()).
     int suspectedCutOffs = 0;
+    // A sender that sends the same frames again on each new connection (PAIR's and REQ's
+    // lazy pirate) gets no message through when the first is oversized: this many quick
+    // reconnects without a message between them are cut-offs without waiting for one.
+    static constexpr int kCutOffsWithoutMessage = 3;
     // The number of the last frame whose header was read, taken or refused.
     std::optional<std::uint64_t> lastSeq;
     // The sender names met so far (cutOff()).
@@ -65,10 +71,35 @@ struct FrameReceiver::Impl {
     bool anonymousSeen = false;
     // Second senders a PAIR socket turned away, already told.
     std::uint64_t turnedAway = 0;
+    // When the last message came, and the connections ended by then (letTurnedAwayIn()).
+    SteadyClock::time_point lastMessage = SteadyClock::now();
+    std::uint64_t lossesByLastMessage = 0;
+    // How long a PAIR receiver that lost a connection waits for a message before it binds
+    // again: a sender that only paused, or reconnected fine, is heard from within it.
+    static constexpr Millis kTurnedAwayGrace{1000};
 };
 
-// libzmq's PAIR socket keeps its first peer and drops the connection of any other, silently;
-// the user is told here, and the other sender learns it from its dropped connection.
+// A PAIR socket lets in one peer. One it turned away stays connected but unheard, even once
+// the peer it kept is gone: a sender that reconnected after a cut before its old connection
+// was dropped here, or a second sender. So when a connection ended and nothing came since,
+// binding again closes every connection, and the first sender to connect again is let in.
+void FrameReceiver::Impl::letTurnedAwayIn() {
+    if (!channel.pattern().takesOneSender() ||
+        channel.monitor().losses() == lossesByLastMessage ||
+        SteadyClock::now() - lastMessage < kTurnedAwayGrace) {
+        return;
+    }
+    spdlog::info("{}: the PAIR sender's connection ended and nothing came since: binding again, "
+                 "so that a sender connecting now is let in",
+                 channel.endpoint());
+    channel.reopen();
+    lossesByLastMessage = 0;
+    lastMessage = SteadyClock::now();
+    turnedAway = 0;
+}
+
+// libzmq's PAIR socket keeps its first peer and ignores any other, silently; the user is
+// told here, and the other sender learns it from its timeout.
 void FrameReceiver::Impl::tellTurnedAway() {
     if (!channel.pattern().takesOneSender()) return;
     const std::uint64_t crowded = channel.monitor().crowdedArrivals();
@@ -89,9 +120,13 @@ std::optional<Received> FrameReceiver::Impl::receive(Millis wait) {
     } else if (channel.receive(parts, Deadline::after(wait)) != WaitResult::Ready) {
         suspectedCutOffs += channel.monitor().quickReconnects();
         tellTurnedAway();
+        if (suspectedCutOffs >= kCutOffsWithoutMessage) return cutOffEvent();
+        letTurnedAwayIn();
         return std::nullopt;
     }
     suspectedCutOffs += channel.monitor().quickReconnects();
+    lastMessage = SteadyClock::now();
+    lossesByLastMessage = channel.monitor().losses();
     tellTurnedAway();
     // A sender cut off before this message came is told first, so that it is counted even
     // when this message ends the run.
@@ -133,6 +168,10 @@ std::optional<Received> FrameReceiver::Impl::cutOff(const std::vector<zmq::messa
         suspectedCutOffs = 0;
         return std::nullopt;
     }
+    return cutOffEvent();
+}
+
+Received FrameReceiver::Impl::cutOffEvent() {
     --suspectedCutOffs;
     Received event;
     event.kind = Received::Kind::CutOff;
@@ -328,6 +367,8 @@ void FrameReceiver::stopAfter(std::uint64_t frames) { impl_->policy->stopAfter(f
 const std::string& FrameReceiver::receiverId() const { return impl_->receiverId; }
 
 std::uint64_t FrameReceiver::refusedPeers() const { return impl_->channel.refusedPeers(); }
+
+std::uint64_t FrameReceiver::heartbeatLosses() const { return impl_->channel.heartbeatLosses(); }
 
 std::string FrameReceiver::securityProblem() const { return impl_->channel.securityProblem(); }
 

@@ -53,6 +53,7 @@ std::optional<wire::Reply> FrameSender::Impl::send(const Frame& frame,
             detail::frameMessage(frame, data, config.bidirectional, policy->queuedBytes(),
                                  identity, wire::dialectFor(config.dialect),
                                  static_cast<int>(config.pattern));
+        policy->beforeSending(message);
         outcome = channel.send(message, deadline);
     }
     switch (outcome) {
@@ -119,5 +120,9 @@ std::optional<std::string> FrameSender::terminate() { return impl_->terminate();
 std::string FrameSender::endpoint() const { return impl_->channel.endpoint(); }
 
 std::uint64_t FrameSender::unansweredFrames() const { return impl_->policy->unansweredFrames(); }
+
+std::uint64_t FrameSender::framesSentAgain() const { return impl_->policy->framesSentAgain(); }
+
+std::uint64_t FrameSender::heartbeatLosses() const { return impl_->channel.heartbeatLosses(); }
 
 }  // namespace ng::transport

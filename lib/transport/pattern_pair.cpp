@@ -21,6 +21,7 @@ class PairSender final : public SenderPolicy, private AnswerRules {
 public:
     explicit PairSender(Channel& channel) : channel_(channel), answers_(channel, *this) {}
 
+    void beforeSending(std::vector<zmq::message_t>& message) override { answers_.keep(message); }
     wire::Reply afterSend(std::uint64_t seq, std::size_t frameBytes) override {
         answers_.sent(seq);
         const std::size_t window =
@@ -36,9 +37,11 @@ public:
         return answers_.endStream(endMessage);
     }
     std::uint64_t unansweredFrames() const override { return answers_.unansweredFrames(); }
+    std::uint64_t framesSentAgain() const override { return answers_.framesSentAgain(); }
 
 private:
     // Only the timeout gives up on an answer while the receiver stays connected.
+    bool sendsAgain() const override { return true; }
     std::optional<Millis> replyRetryInterval() const override { return std::nullopt; }
     // PAIR cannot tell which answers a lost connection took with it, so any loss resets the
     // frames in flight.

@@ -11,7 +11,7 @@ namespace ng::transport::detail {
 namespace {
 
 // The lazy-pirate retry: with no reply this long, the REQ socket is reopened and the
-// stream goes on. Short of the default --timeout, so a receiver that vanished without
+// same request sent again. Short of the default --timeout, so a receiver that vanished without
 // closing its connection (a host that lost power) costs seconds, not the whole timeout.
 constexpr Millis kReplyRetryInterval{2500};
 
@@ -21,6 +21,7 @@ class ReqSender final : public SenderPolicy, private AnswerRules {
 public:
     explicit ReqSender(Channel& channel) : channel_(channel), answers_(channel, *this) {}
 
+    void beforeSending(std::vector<zmq::message_t>& message) override { answers_.keep(message); }
     wire::Reply afterSend(std::uint64_t seq, std::size_t /*frameBytes*/) override {
         answers_.sent(seq);
         // The frame went out; a stop may only cut short the wait for its answer.
@@ -31,16 +32,18 @@ public:
         return answers_.endStream(endMessage);
     }
     std::uint64_t unansweredFrames() const override { return answers_.unansweredFrames(); }
+    std::uint64_t framesSentAgain() const override { return answers_.framesSentAgain(); }
 
 private:
+    bool sendsAgain() const override { return true; }
     std::optional<Millis> replyRetryInterval() const override { return kReplyRetryInterval; }
     // A request sent after a receiver came back is with that receiver: only the retry
     // interval gives up on it.
     bool answersLost(PeerMonitor& monitor) const override {
         return monitor.peerLost() && monitor.connectedPeers() == 0;
     }
-    // The lazy-pirate way: a REQ socket may hold a request nobody will ever answer (that
-    // frame is lost), so the connecting end reopens its socket.
+    // A bound REQ socket is not reopened (its peers would have to find it again): the
+    // request is given up. sendsAgain() covers the connecting end.
     void goOnWithout(const Unanswered& lost) override {
         if (channel_.config().endpoint.bind) {
             warnGoingOn(channel_.endpoint(), lost);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <utility>
 
 namespace ng::transport::detail {
 
@@ -35,6 +36,11 @@ Failure::Kind protocolFailure(int code) {
 // as much again), not a new sender. Events are read when the owner next looks, so the
 // measured gap is at most the real one plus the owner's polling gap.
 constexpr std::chrono::milliseconds kQuickReconnect{500};
+// A connection cut off for an oversized message ends as that message arrives, so its peer
+// was heard from a frame interval or so before. One silent this long before it ended was
+// lost to a cut link (dropped by a heartbeat, or closed by a sender that reopened meanwhile),
+// and the connection made again once the link is back is no sign of a cut-off.
+constexpr std::chrono::milliseconds kSilentBeforeLoss{2000};
 
 // Each monitor publishes on its own inproc address within the context.
 std::string nextMonitorAddress() {
@@ -44,8 +50,8 @@ std::string nextMonitorAddress() {
 
 }  // namespace
 
-PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket)
-    : monitored_(socket.handle()) {
+PeerMonitor::PeerMonitor(zmq::context_t& context, zmq::socket_t& socket, SilentLoss silentLoss)
+    : monitored_(socket.handle()), silentLoss_(std::move(silentLoss)) {
     const std::string address = nextMonitorAddress();
     if (zmq_socket_monitor(monitored_, address.c_str(), kWatchedEvents) != 0) {
         throw zmq::error_t();
@@ -85,6 +91,15 @@ bool PeerMonitor::peerLost() {
     return lost;
 }
 
+// Messages that come after a long silence are those a cut link held back; a sender that
+// reopened its socket meanwhile closes the old connection right after them, which looks
+// like a cut-off unless the silence is remembered.
+void PeerMonitor::heard() {
+    const SteadyClock::time_point now = SteadyClock::now();
+    if (now - lastHeard_ >= kSilentBeforeLoss) resumedAt_ = now;
+    lastHeard_ = now;
+}
+
 // One event is two parts: 16-bit event id and 32-bit value, then the peer's address.
 bool PeerMonitor::readEvent() {
     zmq::message_t head;
@@ -106,6 +121,7 @@ bool PeerMonitor::readEvent() {
             if (connected_ > 0) ++crowdedArrivals_;
             ++connected_;
             if (lostAt_ && SteadyClock::now() - *lostAt_ <= kQuickReconnect) ++quickReconnects_;
+            lastHeard_ = SteadyClock::now();
             lostAt_.reset();
             spdlog::debug("peer connected: {}", address.to_string());
             break;
@@ -144,12 +160,39 @@ bool PeerMonitor::readEvent() {
             }
             if (connected_ > 0) --connected_;
             lost_ = true;
-            lostAt_ = SteadyClock::now();
+            ++losses_;
+            // Only a connection that ended while its peer was talking may come back as a
+            // cut-off sender (quickReconnects()).
+            lastLossSilent_ = noteLoss(address.to_string());
+            if (lastLossSilent_ ||
+                SteadyClock::now() - lastHeard_ >= kSilentBeforeLoss ||
+                (resumedAt_ && SteadyClock::now() - *resumedAt_ < kSilentBeforeLoss)) {
+                lostAt_.reset();
+            } else {
+                lostAt_ = SteadyClock::now();
+            }
             spdlog::debug("peer disconnected: {}", address.to_string());
             break;
         default:
             break;
     }
+    return true;
+}
+
+// libzmq's monitor says no more than DISCONNECTED, whatever the reason. A peer that closed
+// its end had been heard from lately (its last message, or the heartbeats keeping a busy
+// connection alive); one silent for a heartbeat timeout was dropped by the heartbeat: the
+// link or the host is gone, and the connecting end makes the connection again once it is back.
+bool PeerMonitor::noteLoss(const std::string& address) {
+    if (silentLoss_.heartbeat.count() == 0) return false;
+    const auto silent = SteadyClock::now() - lastHeard_;
+    if (silent < silentLoss_.heartbeat) return false;
+    if (silentLoss_.count) ++*silentLoss_.count;
+    spdlog::warn(
+        "no heartbeat from {} on {} for {:.1f} s: dropped the connection (the link or the "
+        "peer is down); it is made again when the peer can be reached",
+        silentLoss_.peerWord, address,
+        std::chrono::duration<double>(silent).count());
     return true;
 }
 

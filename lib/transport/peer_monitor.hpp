@@ -1,6 +1,8 @@
 // Internal to transport: learns from libzmq's socket monitor when a peer connects or goes.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <zmq.hpp>
@@ -16,8 +18,17 @@ namespace ng::transport::detail {
 // connections open or close.
 class PeerMonitor {
 public:
+    // How a connection that ended without a word from its peer is told: the heartbeat
+    // interval (0 = heartbeats off), what the peer is called in the warning ("the receiver",
+    // "a sender"), and the running count of such losses, which outlives the monitor.
+    struct SilentLoss {
+        std::chrono::milliseconds heartbeat{0};
+        std::string peerWord;
+        std::uint64_t* count = nullptr;
+    };
+
     // Starts monitoring `socket`, which must outlive this object.
-    PeerMonitor(zmq::context_t& context, zmq::socket_t& socket);
+    PeerMonitor(zmq::context_t& context, zmq::socket_t& socket, SilentLoss silentLoss);
     ~PeerMonitor();
     PeerMonitor(const PeerMonitor&) = delete;
     PeerMonitor& operator=(const PeerMonitor&) = delete;
@@ -25,6 +36,9 @@ public:
     // Reads the events that arrived since the last call. True when a connection to a peer
     // ended among them (one that failed its handshake is no peer: see handshakeFailure()).
     bool peerLost();
+    // A message came from a peer: it was alive then. A connection that ends a heartbeat
+    // timeout or more after the last sign of life ended for want of heartbeats.
+    void heard();
     // Peers connected now (past the handshake), as far as the events read so far tell.
     int connectedPeers() const { return connected_; }
     // Reads the events that arrived since the last call. How many connections were made
@@ -35,6 +49,11 @@ public:
     // Connections accepted while another peer was connected, in all: on a PAIR socket, which
     // takes one peer, a second sender that libzmq turned away.
     std::uint64_t crowdedArrivals() const { return crowdedArrivals_; }
+    // Connections past their handshake that ended, in all, as far as the events read so far
+    // tell.
+    std::uint64_t losses() const { return losses_; }
+    // Whether the last connection that ended was dropped for want of heartbeats.
+    bool lastLossWasSilent() const { return lastLossSilent_; }
 
     // How a connection's handshake failed, as libzmq's monitor tells it.
     struct HandshakeFailure {
@@ -55,7 +74,15 @@ public:
 private:
     bool readEvent();
 
+    // Warns of a connection dropped for want of heartbeats; true when it was one.
+    bool noteLoss(const std::string& address);
+
     void* monitored_;  // the monitored socket's libzmq handle
+    SilentLoss silentLoss_;
+    SteadyClock::time_point lastHeard_ = SteadyClock::now();
+    // When a message came after a long silence: a link back after a cut, whose old
+    // connections end now with the data they kept (see heard()).
+    std::optional<SteadyClock::time_point> resumedAt_;
     zmq::socket_t events_;
     int connected_ = 0;
     // Connections made but not yet through their handshake.
@@ -67,6 +94,8 @@ private:
     std::optional<SteadyClock::time_point> lostAt_;  // the last connection that ended
     int quickReconnects_ = 0;
     std::uint64_t crowdedArrivals_ = 0;
+    std::uint64_t losses_ = 0;
+    bool lastLossSilent_ = false;
 };
 
 }  // namespace ng::transport::detail

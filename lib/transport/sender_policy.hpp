@@ -6,6 +6,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include <zmq.hpp>
 
 #include "transport/zmq_socket.hpp"
 #include "wire/messages.hpp"
@@ -35,6 +36,8 @@ public:
     // Counts the frame's zero-copy part while libzmq holds it, where the pattern bounds
     // that; nullptr otherwise.
     virtual QueuedBytes* queuedBytes() { return nullptr; }
+    // The frame's message, about to go out: a pattern that may send it again keeps a copy.
+    virtual void beforeSending(std::vector<zmq::message_t>& /*message*/) {}
     // Frame `seq` of `frameBytes` went out: what send() returns (see FrameSender::send()).
     virtual wire::Reply afterSend(std::uint64_t /*seq*/, std::size_t /*frameBytes*/) {
         return wire::Reply{};
@@ -48,6 +51,8 @@ public:
     virtual std::optional<std::string> terminate(const wire::Bytes& endMessage) = 0;
     // FrameSender::unansweredFrames().
     virtual std::uint64_t unansweredFrames() const { return 0; }
+    // FrameSender::framesSentAgain().
+    virtual std::uint64_t framesSentAgain() const { return 0; }
 };
 
 }  // namespace ng::transport::detail

@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <stdexcept>
+#include <thread>
 
 #include "core/errors.hpp"
 #include "transport/key_file.hpp"
@@ -30,6 +31,8 @@ constexpr std::size_t kMaxRefusalHeadroom = std::size_t{256} << 20;
 // How long a receiver's close may take to deliver its last answer (the end-of-stream
 // acknowledgement is usually still queued when the caller closes the receiver).
 constexpr Millis kReceiverLinger{1000};
+// ZMTP carries the heartbeat TTL in tenths of a second in 16 bits; twice this fits.
+constexpr Millis kMaxHeartbeat{3'000'000};
 // Bytes a Unix socket may hold before a write blocks (see setCommonOptions()).
 constexpr int kIpcSendBuffer = 4 << 20;
 
@@ -88,6 +91,18 @@ void setCommonOptions(zmq::socket_t& socket, const ChannelConfig& config, Role r
     // receiver that closes right after sending it (as vidgear's does) was now and then lost.
     // An absent receiver still shows: PAIR and REQ time out waiting for the frame's answer,
     // PUSH once its queue is full.
+
+    // Heartbeats find a dead link while no frame is due, and drop the connection so that
+    // the connecting end makes it again when the link returns. The TTL tells the peer to
+    // drop us too when our pings stop; a peer without heartbeats (vidgear) still answers
+    // pings, as libzmq does that itself.
+    if (config.heartbeat.count() > 0) {
+        const int interval = static_cast<int>(std::min<Millis::rep>(config.heartbeat.count(),
+                                                                    kMaxHeartbeat.count()));
+        socket.set(zmq::sockopt::heartbeat_ivl, interval);
+        socket.set(zmq::sockopt::heartbeat_timeout, interval);
+        socket.set(zmq::sockopt::heartbeat_ttl, 2 * interval);
+    }
 
     // A Unix socket's send buffer stays at the kernel's small default (TCP's grows by
     // itself), so a large frame went out in many writes, each waking the receiver. The
@@ -187,6 +202,22 @@ void setSecurityOptions(zmq::socket_t& socket, const ChannelSecurity& security, 
     if (security.access) socket.set(zmq::sockopt::zap_domain, kZapDomain);
 }
 
+// libzmq closes a socket's listener on its I/O thread, after close() returns: binding its
+// address again may find it still taken for a moment.
+void bindAgain(zmq::socket_t& socket, const std::string& address) {
+    constexpr Millis kListenerRelease{2000};
+    const Deadline deadline = Deadline::after(kListenerRelease);
+    for (;;) {
+        try {
+            socket.bind(address);
+            return;
+        } catch (const zmq::error_t& e) {
+            if (e.num() != EADDRINUSE || deadline.passed()) throw;
+        }
+        std::this_thread::sleep_for(Millis(20));
+    }
+}
+
 }  // namespace
 
 std::size_t readableMessageBytes(const ChannelConfig& config) {
@@ -201,21 +232,35 @@ Channel::Channel(const ChannelConfig& config, Role role, const std::atomic<bool>
       stop_(stop),
       security_(loadSecurity(config, role)),
       zap_(startAccessCheck()),
-      socket_(open()),
+      socket_(open(config_.endpoint)),
       endpoint_(actualEndpoint(socket_, config_.endpoint)) {
     ipcFile_.arm(config_.endpoint);
+    sendsAreAlive_ = role_ == Role::Sender && !pattern_.watchesPeers(role_);
     // Every socket is watched, whether or not its pattern follows its peers: a failed
     // handshake shows nowhere else.
-    monitor_ = std::make_unique<PeerMonitor>(context_, socket_);
+    monitor_ = watch();
 }
 
 Channel::~Channel() = default;
 
+std::unique_ptr<PeerMonitor> Channel::watch() {
+    PeerMonitor::SilentLoss silentLoss;
+    silentLoss.heartbeat = config_.heartbeat;
+    silentLoss.peerWord = role_ == Role::Sender ? "the receiver" : "a sender";
+    silentLoss.count = &heartbeatLosses_;
+    return std::make_unique<PeerMonitor>(context_, socket_, std::move(silentLoss));
+}
+
 void Channel::reopen() {
     monitor_.reset();
     socket_.close();
-    socket_ = open();
-    monitor_ = std::make_unique<PeerMonitor>(context_, socket_);
+    Endpoint endpoint = config_.endpoint;
+    if (endpoint.bind && endpoint.protocol == Protocol::Tcp) {
+        // The port bound, which differs from the one asked for when that was 0.
+        endpoint.port = std::stoi(endpoint_.substr(endpoint_.rfind(':') + 1));
+    }
+    socket_ = open(endpoint, true);
+    monitor_ = watch();
 }
 
 PeerMonitor& Channel::monitor() {
@@ -352,7 +397,7 @@ std::string Channel::describe(const PeerMonitor::HandshakeFailure& failure) cons
                                 endpoint_);
 }
 
-zmq::socket_t Channel::open() {
+zmq::socket_t Channel::open(const Endpoint& endpoint, bool again) {
     zmq::socket_t socket(context_, pattern_.socketType(role_));
     // Options first: high-water marks only apply to connections made after they are set.
     pattern_.setSocketOptions(socket, config_, role_);
@@ -360,16 +405,19 @@ zmq::socket_t Channel::open() {
     // Here, where every socket is made: none is left plaintext by accident.
     setSecurityOptions(socket, security_, role_);
 
-    refuseTakenIpcPath(config_.endpoint, role_);
-    attach(socket, config_.endpoint);
+    // The path bound before a reopen is this end's own.
+    if (!again) refuseTakenIpcPath(endpoint, role_);
+    attach(socket, endpoint, again);
     for (const Endpoint& more : config_.moreEndpoints) attach(socket, more);
     return socket;
 }
 
-void Channel::attach(zmq::socket_t& socket, const Endpoint& endpoint) const {
+void Channel::attach(zmq::socket_t& socket, const Endpoint& endpoint, bool again) const {
     const std::string address = zmqAddress(endpoint);
     try {
-        if (endpoint.bind) {
+        if (endpoint.bind && again) {
+            bindAgain(socket, address);
+        } else if (endpoint.bind) {
             socket.bind(address);
         } else {
             socket.connect(address);

@@ -53,7 +53,8 @@ public:
     Channel& operator=(const Channel&) = delete;
 
     // Closes the socket, dropping whatever it holds, and opens a fresh one in its place,
-    // with a fresh peer monitor.
+    // with a fresh peer monitor. A bound socket binds again to the same endpoint (the port
+    // it got for port 0 too), so every peer connects again.
     void reopen();
 
     // sendMessage() / receiveMessage() on this socket, interrupted by this end's stop flag,
@@ -64,18 +65,21 @@ public:
     }
     WaitResult send(std::vector<zmq::message_t>& parts, const Deadline& deadline,
                     const std::atomic<bool>* stop) {
-        return watched(deadline, [&](const Deadline& slice) {
+        const WaitResult sent = watched(deadline, [&](const Deadline& slice) {
             return sendMessage(socket_, parts, slice, stop);
         });
+        // A sender that gets answers goes by them; one that gets none (PUSH, PUB) has only
+        // its sends to go by.
+        return sendsAreAlive_ ? alive(sent) : sent;
     }
     WaitResult receive(std::vector<zmq::message_t>& parts, const Deadline& deadline) {
         return receive(parts, deadline, &stop_);
     }
     WaitResult receive(std::vector<zmq::message_t>& parts, const Deadline& deadline,
                        const std::atomic<bool>* stop) {
-        return watched(deadline, [&](const Deadline& slice) {
+        return alive(watched(deadline, [&](const Deadline& slice) {
             return receiveMessage(socket_, parts, slice, stop);
-        });
+        }));
     }
 
     // Runs `wait` (which returns Expired when its deadline passed) in slices until
@@ -100,6 +104,8 @@ public:
     // Receiver: the last handshake failure or refusal, told as the reason no sender got
     // through; "" when there was none.
     std::string securityProblem() const;
+    // Connections dropped because the peer sent no heartbeat (see PeerMonitor::SilentLoss).
+    std::uint64_t heartbeatLosses() const { return heartbeatLosses_; }
     // Connections the ZAP handler refused (any thread).
     std::uint64_t refusedPeers() const { return zap_ ? zap_->refused() : 0; }
 
@@ -123,9 +129,18 @@ private:
     // Handshakes that fail without a reason before the sender gives up on finding one.
     static constexpr int kUnexplainedFailures = 3;
 
-    zmq::socket_t open();
+    // A socket with this end's options, bound or connected to `endpoint` (and the
+    // --address endpoints after the first). `again`: a reopen, whose bind may wait for the
+    // listener just closed to let go of its address.
+    zmq::socket_t open(const Endpoint& endpoint, bool again = false);
+    std::unique_ptr<PeerMonitor> watch();
+    // A message went through: the peer was alive just now (see PeerMonitor::heard()).
+    WaitResult alive(WaitResult result) {
+        if (result == WaitResult::Ready && monitor_) monitor_->heard();
+        return result;
+    }
     // Binds or connects `socket` to `endpoint`.
-    void attach(zmq::socket_t& socket, const Endpoint& endpoint) const;
+    void attach(zmq::socket_t& socket, const Endpoint& endpoint, bool again = false) const;
     std::unique_ptr<ZapHandler> startAccessCheck();
     std::string describe(const PeerMonitor::HandshakeFailure& failure) const;
 
@@ -149,6 +164,8 @@ private:
     std::optional<SteadyClock::time_point> lastFailureLog_;
     std::uint64_t unloggedFailures_ = 0;
     int unexplainedFailures_ = 0;  // sender: failed handshakes with no reason given
+    std::uint64_t heartbeatLosses_ = 0;
+    bool sendsAreAlive_ = false;  // set in the constructor
 };
 
 }  // namespace ng::transport::detail

@@ -313,5 +313,27 @@ def check_pair_refuses_second_sender(workdir):
     ngtest.expect_exit(recv, 0)
 
 
+def check_pair_lets_the_waiting_sender_in_when_the_first_dies(workdir):
+    """libzmq's PAIR receiver leaves a turned-away connection open but unheard, even after
+    the sender it kept is gone; ngrecv binds again once that sender's connection ended and
+    nothing came for a second, so the waiting sender gets in."""
+    summary = os.path.join(workdir, "recv.json")
+    recv, ep = ngtest.start_receiver(["--pattern", "0", "-o", os.path.join(workdir, "{name}", "%04d.png"),
+                                      "-t", "10", "--summary", summary], workdir)
+    first = ngtest.ngsend(["--pattern", "0", "--name", "a", "-s", "test", "--size", "64x48",
+                           "--fps", FPS, "-t", "10", "--stats", *ep], workdir)
+    ngtest.wait_for_frames(first, 3)
+    second = ngtest.ngsend(["--pattern", "0", "--name", "b", "-s", "test", "--size", "64x48",
+                            "--fps", FPS, "-n", "20", "-t", "10", *ep], workdir)
+    ngtest.wait_until(lambda: "refused a second sender" in recv.stderr(), 10,
+                      "the receiver's warning\n" + recv.describe())
+    first.send_signal(signal.SIGKILL)
+    ngtest.expect_exit(second, 0, timeout=20)
+    ngtest.expect_exit(recv, 0)
+    assert "binding again" in recv.stderr(), recv.describe()
+    s = ngtest.read_summary(summary)
+    assert s["senders"]["b"]["frames"] == 20 and s["senders"]["b"]["terminated"], s
+
+
 if __name__ == "__main__":
     ngtest.main(globals())

@@ -41,11 +41,10 @@ def check_receiver_killed_and_restarted(workdir):
         assert s["dropped"] == 0, f"{where}: gaps after the restart: {s}"
         assert sent["frames"] == 6 * FPS, f"{where}: sender summary {sent}"
         if pattern in (0, 1):
-            # Answers that never came are counted and said, not waited out.
-            assert sent["unanswered"] >= 1, f"{where}: sender summary {sent}"
+            # Answers that never came are said, not waited out: the frames go again to the
+            # next receiver (lazy pirate, issue 19).
+            assert sent["sent_again"] >= 1, f"{where}: sender summary {sent}"
             assert "went away" in send.stderr(), f"{where}:\n" + send.describe()
-        if pattern == 1:
-            assert "reopened the REQ socket" in send.stderr(), f"{where}:\n" + send.describe()
 
 
 def check_sender_killed_and_restarted(workdir):

@@ -719,10 +719,13 @@ public:
         socket_.bind(config.endpoint.url());
     }
     // Reads one whole message; false when none came within `wait`.
-    bool takeMessage(Millis wait) {
+    bool takeMessage(Millis wait) { return !takeParts(wait).empty(); }
+    // Reads one whole message; its parts, none when none came within `wait`.
+    std::vector<zmq::message_t> takeParts(Millis wait) {
         socket_.set(zmq::sockopt::rcvtimeo, static_cast<int>(wait.count()));
         std::vector<zmq::message_t> parts;
-        return zmq::recv_multipart(socket_, std::back_inserter(parts)).has_value();
+        if (!zmq::recv_multipart(socket_, std::back_inserter(parts))) parts.clear();
+        return parts;
     }
 
 private:
@@ -731,13 +734,16 @@ private:
 };
 
 // Runs the rest of the stream into a real receiver that took over the endpoint; returns
-// the sequence numbers it received.
+// the sequence numbers it received. `pending`, a send waiting for an answer that only the
+// new receiver can give, is joined once that receiver is up.
 std::vector<std::uint64_t> finishWithNewReceiver(FrameSender& sender, const ChannelConfig& bound,
                                                  FramePool& pool, std::uint64_t firstSeq,
-                                                 std::uint64_t endSeq) {
+                                                 std::uint64_t endSeq,
+                                                 std::thread* pending = nullptr) {
     std::atomic<bool> stop{false};
     FrameReceiver receiver(bound, stop);
     ReceiveThread thread(receiver);
+    if (pending) pending->join();
     for (std::uint64_t seq = firstSeq; seq < endSeq; ++seq) {
         REQUIRE(sender.send(makeFrame(pool, seq), wire::DataValue::none()));
     }
@@ -753,70 +759,42 @@ std::vector<std::uint64_t> finishWithNewReceiver(FrameSender& sender, const Chan
     return seqs;
 }
 
-TEST_CASE("a PAIR sender goes on when its receiver dies and another takes over") {
+std::vector<std::uint64_t> seqsFrom(std::uint64_t first, std::uint64_t end) {
+    std::vector<std::uint64_t> seqs;
+    for (std::uint64_t seq = first; seq < end; ++seq) seqs.push_back(seq);
+    return seqs;
+}
+
+TEST_CASE("a PAIR sender sends its unanswered frames again to the receiver that takes over") {
     std::atomic<bool> stop{false};
     FramePool pool;
     ChannelConfig bound = receiverConfig(Pattern::Pair, Protocol::Tcp);
     bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());  // a free port
-    FrameSender sender(senderConfig(bound, bound.endpoint.url()), stop);
+    ChannelConfig config = senderConfig(bound, bound.endpoint.url());
+    config.timeout = 10s;  // only the new receiver's answers end the wait
+    FrameSender sender(config, stop);
     // Frames 0-2 go out ahead of their answers; sending frame 3 waits for frame 0's.
     for (std::uint64_t seq = 0; seq < 3; ++seq) {
         REQUIRE(sender.send(makeFrame(pool, seq), wire::DataValue::none()));
     }
     std::optional<wire::Reply> reply;
     std::thread sending;
-    std::chrono::steady_clock::time_point died;
     {
         SilentReceiver dying(bound, zmq::socket_type::pair);
         for (int i = 0; i < 3; ++i) CHECK(dying.takeMessage(kTestTimeout));
         sending = std::thread([&] { reply = sender.send(makeFrame(pool, 3), wire::DataValue::none()); });
         CHECK(dying.takeMessage(kTestTimeout));
-        died = std::chrono::steady_clock::now();
     }
-    sending.join();
-    // The 4 frames in flight are given up at once, not after the 2 s timeout.
-    CHECK(elapsedSince(died) < 1000ms);
+    // The 4 frames in flight are not given up: the next receiver gets them, once each.
+    const std::vector<std::uint64_t> seqs =
+        finishWithNewReceiver(sender, bound, pool, 4, 20, &sending);
     REQUIRE(reply);
-    CHECK(sender.unansweredFrames() == 4);
-    // Sent while nobody is there: PAIR keeps it for the next receiver.
-    REQUIRE(sender.send(makeFrame(pool, 4), wire::DataValue::none()));
-
-    const std::vector<std::uint64_t> seqs = finishWithNewReceiver(sender, bound, pool, 5, 20);
-    REQUIRE(!seqs.empty());
-    CHECK(seqs.front() == 4);
-    CHECK(seqs.back() == 19);
-    CHECK(seqs.size() == 16);
+    CHECK(sender.unansweredFrames() == 0);
+    CHECK(sender.framesSentAgain() == 4);
+    CHECK(seqs == seqsFrom(0, 20));
 }
 
-TEST_CASE("a REQ sender reopens its socket when its receiver dies (lazy pirate)") {
-    std::atomic<bool> stop{false};
-    FramePool pool;
-    ChannelConfig bound = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
-    bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());
-    FrameSender sender(senderConfig(bound, bound.endpoint.url()), stop);
-    std::optional<wire::Reply> reply;
-    std::thread sending([&] { reply = sender.send(makeFrame(pool, 0), wire::DataValue::none()); });
-    std::chrono::steady_clock::time_point died;
-    {
-        // The receiver takes the request and dies before replying.
-        SilentReceiver dying(bound, zmq::socket_type::rep);
-        CHECK(dying.takeMessage(kTestTimeout));
-        died = std::chrono::steady_clock::now();
-    }
-    sending.join();
-    // Given up at once, not after the 2 s timeout nor the 2.5 s retry interval.
-    CHECK(elapsedSince(died) < 1000ms);
-    REQUIRE(reply);
-    CHECK(reply->kind == wire::Reply::Kind::None);
-    CHECK(sender.unansweredFrames() == 1);
-
-    const std::vector<std::uint64_t> seqs = finishWithNewReceiver(sender, bound, pool, 1, 10);
-    CHECK(seqs == std::vector<std::uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9});
-}
-
-TEST_CASE("a REQ sender gives up on a reply after the retry interval and goes on") {
-    // The receiver stays connected but never replies (hung): the lazy-pirate retry, not
-    // the --timeout, ends the wait.
+TEST_CASE("a REQ sender sends the same request again when its receiver dies (lazy pirate)") {
     std::atomic<bool> stop{false};
     FramePool pool;
     ChannelConfig bound = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
@@ -824,21 +802,55 @@ TEST_CASE("a REQ sender gives up on a reply after the retry interval and goes on
     ChannelConfig config = senderConfig(bound, bound.endpoint.url());
     config.timeout = 10s;
     FrameSender sender(config, stop);
+    std::optional<wire::Reply> reply;
+    std::thread sending([&] { reply = sender.send(makeFrame(pool, 0), wire::DataValue::none()); });
+    {
+        // The receiver takes the request and dies before replying.
+        SilentReceiver dying(bound, zmq::socket_type::rep);
+        CHECK(dying.takeMessage(kTestTimeout));
+    }
+    // Frame 0 is not given up: the receiver that takes over gets it, then the rest.
+    const std::vector<std::uint64_t> seqs =
+        finishWithNewReceiver(sender, bound, pool, 1, 10, &sending);
+    REQUIRE(reply);
+    CHECK(sender.unansweredFrames() == 0);
+    CHECK(sender.framesSentAgain() == 1);
+    CHECK(seqs == seqsFrom(0, 10));
+}
+
+TEST_CASE("a REQ sender sends the same request again after the retry interval, until --timeout") {
+    // The receiver stays connected but never replies (hung): each retry interval the
+    // request goes out again on a new socket, and only the --timeout ends the wait.
+    std::atomic<bool> stop{false};
+    FramePool pool;
+    ChannelConfig bound = receiverConfig(Pattern::ReqRep, Protocol::Tcp);
+    bound.endpoint.port = portOf(FrameReceiver(bound, stop).endpoint());
+    ChannelConfig config = senderConfig(bound, bound.endpoint.url());
+    config.timeout = 4s;  // past one retry interval, short of two
+    FrameSender sender(config, stop);
     SilentReceiver hung(bound, zmq::socket_type::router);  // takes requests, never replies
     const auto start = std::chrono::steady_clock::now();
-    const auto reply = sender.send(makeFrame(pool, 0), wire::DataValue::none());
+    std::thread sending([&] {
+        CHECK_THROWS_AS(sender.send(makeFrame(pool, 0), wire::DataValue::none()), TimeoutError);
+    });
+    // A ROUTER gets the connection's name and the REQ socket's request id (both new for the
+    // reopened socket) before the empty delimiter; after it, the request, byte for byte.
+    std::vector<zmq::message_t> first = hung.takeParts(kTestTimeout);
+    std::vector<zmq::message_t> again = hung.takeParts(4000ms);
+    const Millis resentAfter = elapsedSince(start);
+    sending.join();
     const Millis waited = elapsedSince(start);
-    REQUIRE(reply);
-    CHECK(reply->kind == wire::Reply::Kind::None);
-    CHECK(sender.unansweredFrames() == 1);
-    CHECK(waited >= 2000ms);
-    CHECK(waited < 5000ms);
-    // The reopened socket connects again: the next request reaches the receiver.
-    REQUIRE(hung.takeMessage(kTestTimeout));  // the first request
-    std::thread next([&] { sender.send(makeFrame(pool, 1), wire::DataValue::none()); });
-    CHECK(hung.takeMessage(kTestTimeout));
-    stop = true;
-    next.join();
+    REQUIRE(again.size() == first.size());
+    const auto delimiter = std::find_if(first.begin(), first.end(),
+                                        [](const zmq::message_t& part) { return part.size() == 0; });
+    REQUIRE(delimiter != first.end());
+    const auto request = static_cast<std::size_t>(delimiter - first.begin()) + 1;
+    REQUIRE(request < first.size());
+    for (std::size_t i = request; i < first.size(); ++i) CHECK(again[i] == first[i]);
+    CHECK(resentAfter >= 2000ms);
+    CHECK(sender.framesSentAgain() == 1);
+    CHECK(waited >= 3500ms);
+    CHECK(waited < 6000ms);
 }
 
 TEST_CASE("a sender with no receiver times out within its timeout") {
