@@ -3,11 +3,10 @@ namespaces) stream JPEG frames while the cable is pulled for 8 s; a paused strea
 half-open link by its heartbeats and resumes by itself; a cable cut for good ends both tools
 with exit 3 within --timeout plus one heartbeat interval. Every check reads --summary."""
 import os
-import threading
 import time
 
 import ngtest
-from twohost import TwoHosts
+from twohost import TwoHosts, in_parallel
 
 PATTERNS = {0: "PAIR", 1: "REQ/REP", 3: "PUSH/PULL"}
 PORT = 5555
@@ -15,25 +14,6 @@ PORT = 5555
 
 def stream_flags(hosts, pattern, heartbeat=2):
     return ["-a", hosts.receiver_addr, "-p", PORT, "--pattern", pattern, "--heartbeat", heartbeat]
-
-
-def in_parallel(jobs):
-    """Runs each callable on its own thread; re-raises the first failure."""
-    errors = []
-
-    def guarded(job):
-        try:
-            job()
-        except BaseException as e:  # noqa: BLE001 - reported below
-            errors.append(e)
-
-    threads = [threading.Thread(target=guarded, args=(job,)) for job in jobs]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
 
 
 def exactly_once(where, recv, sent, frames):

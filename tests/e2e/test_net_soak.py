@@ -4,11 +4,10 @@ so the check costs one minute, not three). Nothing is lost, nothing is passed on
 neither end's memory grows. Reads --summary."""
 import os
 import random
-import threading
 import time
 
 import ngtest
-from twohost import TwoHosts
+from twohost import TwoHosts, in_parallel
 
 PATTERNS = {0: "PAIR", 1: "REQ/REP", 3: "PUSH/PULL"}
 PORT = 5555
@@ -55,26 +54,14 @@ def soak(workdir, pattern, seed, results):
 
 
 def check_soak_with_cuts(workdir):
-    results, errors = {}, []
-
-    def guarded(pattern):
-        try:
-            soak(workdir, pattern, 19 + pattern, results)
-        except BaseException as e:  # noqa: BLE001 - re-raised below
-            errors.append(e)
-
-    threads = [threading.Thread(target=guarded, args=(p,)) for p in PATTERNS]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    for pattern, (r, s, rss) in sorted(results.items()):
-        print(f"  {PATTERNS[pattern]}: {r['frames']} frames, {r['dropped_in_transit']} lost, "
-              f"{r['duplicates']} duplicates, {s['sent_again']} sent again; RSS KiB send "
-              f"{rss['ngsend']}, recv {rss['ngrecv']}")
-    if errors:
-        raise errors[0]
-
+    results = {}
+    try:
+        in_parallel([lambda p=p: soak(workdir, p, 19 + p, results) for p in PATTERNS])
+    finally:
+        for pattern, (r, s, rss) in sorted(results.items()):
+            print(f"  {PATTERNS[pattern]}: {r['frames']} frames, {r['dropped_in_transit']} lost, "
+                  f"{r['duplicates']} duplicates, {s['sent_again']} sent again; RSS KiB send "
+                  f"{rss['ngsend']}, recv {rss['ngrecv']}")
 
 if __name__ == "__main__":
     ngtest.main(globals())

@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 
 import ngtest
 
@@ -159,6 +160,25 @@ class TwoHosts:
     def __exit__(self, *exc):
         self.close()
         return False
+
+
+def in_parallel(jobs):
+    """Runs each callable on its own thread; re-raises the first failure."""
+    errors = []
+
+    def guarded(job):
+        try:
+            job()
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=guarded, args=(job,)) for job in jobs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
 
 
 def _close_all():
