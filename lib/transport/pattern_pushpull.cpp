@@ -80,15 +80,29 @@ private:
     std::size_t bytes_ = 0;
 };
 
+// An ipc path or a loopback address has no cable to cut: nothing is lost in a kernel
+// buffer there, and a copy of every frame would only slow the stream.
+bool cannotBeCut(const Endpoint& endpoint) {
+    const std::string& host = endpoint.address;
+    return endpoint.protocol == Protocol::Ipc || host == "localhost" || host == "::1" ||
+           host.rfind("127.", 0) == 0;
+}
+
+// How long the frames sent are kept to be sent again after a dropped connection: none
+// without heartbeats, which are what notice the drop, or where every endpoint is local.
+Millis resendWindow(const ChannelConfig& config) {
+    if (config.heartbeat.count() == 0) return Millis{0};
+    bool local = cannotBeCut(config.endpoint);
+    for (const Endpoint& more : config.moreEndpoints) local = local && cannotBeCut(more);
+    return local ? Millis{0} : 2 * config.heartbeat + kResendMargin;
+}
+
 class PushSender final : public SenderPolicy {
 public:
     explicit PushSender(Channel& channel)
         : channel_(channel),
           queued_(kQueuedFrameBytes, framesInFlight(channel.config())),
-          recent_(channel.config().heartbeat.count() > 0
-                      ? 2 * channel.config().heartbeat + kResendMargin
-                      : Millis{0},
-                  kResendBytes) {}
+          recent_(resendWindow(channel.config()), kResendBytes) {}
 
     WaitResult beforeSend(std::size_t frameBytes, const Deadline& deadline) override {
         // libzmq holds the frames while no receiver got through, so a failed handshake
