@@ -3,6 +3,7 @@ import ctypes
 import os
 import re
 import signal
+import time
 
 import numpy as np
 
@@ -208,7 +209,12 @@ def all_on_screen(display, images, recv):
 
 def window_titles(display):
     """{title: X window id} of the named windows on `display`."""
-    out = ngtest.run(["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display})
+    for _ in range(5):
+        out = ngtest.run(["xwininfo", "-root", "-tree"], env={**os.environ, "DISPLAY": display})
+        # A window destroyed while xwininfo walks the tree fails the walk; walk it again.
+        if out.returncode == 0 or "Bad Window" not in out.stderr:
+            break
+        time.sleep(0.1)
     assert out.returncode == 0, f"xwininfo failed: {out.stderr}"
     return {m.group(2): int(m.group(1), 16)
             for m in re.finditer(r'^\s*(0x[0-9a-f]+) "([^"]+)"', out.stdout, re.M)}
