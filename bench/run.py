@@ -133,6 +133,16 @@ def median_row(rows):
     return {k: statistics.median(r[k] for r in rows) for k in keys}
 
 
+def ratios_to_ceiling(pairs):
+    """The median of each adjacent (ceiling, tools) pair's frame-rate ratio, and of each end's
+    CPU-per-frame ratio (issue 23's target: at most 1.15). A pair runs within a second or
+    two, so a slower spell of the shared machine hits both of its halves."""
+    ratio = statistics.median(b["fps"] / a["fps"] for a, b in pairs)
+    cpu = {end: statistics.median(b[f"{end}_cpu_us_per_frame"] / a[f"{end}_cpu_us_per_frame"]
+                                  for a, b in pairs) for end in ("send", "recv")}
+    return ratio, cpu
+
+
 def frames_per_run(args, size):
     return args.frames or FRAMES.get(size, 1000)
 
@@ -140,44 +150,81 @@ def frames_per_run(args, size):
 def throughput(args, workdir):
     combos = [(size, protocol, pattern) for size in args.sizes for protocol in args.protocols
               for pattern in args.patterns]
-    pairs = {combo: [] for combo in combos}
+    rounds = {combo: [] for combo in combos}
     # Round after round over every row, one adjacent (ceiling, tools) pair each, rather than
     # all of a row's pairs at once: a slow spell of the shared machine that lasts half a
-    # minute then costs every row a pair or two instead of sinking one row whole. Every
-    # other round runs the tools first, so that neither side always runs first.
+    # minute then costs every row a pair or two instead of sinking one row whole. The order
+    # within a round turns, so that no side always runs first. PAIR rows add bare ZeroMQ
+    # with NetGear_Async's answers, and --against another build's tools.
     for round_number in range(1, args.repeat + 1):
         for combo in combos:
             size, protocol, pattern = combo
             frames = frames_per_run(args, size)
-            if round_number % 2:
-                ceiling = run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir)
-                tools = run_tools(args.bin, pattern, protocol, size, frames, workdir)
-            else:
-                tools = run_tools(args.bin, pattern, protocol, size, frames, workdir)
-                ceiling = run_ceiling(args.ceiling, pattern, protocol, size, frames, workdir)
-            pairs[combo].append((ceiling, tools))
+            sides = {
+                "ceiling": lambda: run_ceiling(args.ceiling, pattern, protocol, size, frames,
+                                               workdir),
+                "ng": lambda: run_tools(args.bin, pattern, protocol, size, frames, workdir)}
+            if pattern == "pair":
+                sides["answered"] = lambda: run_ceiling(args.ceiling, "pair-answered", protocol,
+                                                        size, frames, workdir)
+            if args.fresh:
+                # PAIR's with NetGear_Async's answers too, as the tools must.
+                fresh = "pair-answered-fresh" if pattern == "pair" else f"{pattern}-fresh"
+                sides["fresh"] = lambda: run_ceiling(args.ceiling, fresh, protocol, size, frames,
+                                                     workdir)
+            if args.against:
+                sides["against"] = lambda: run_tools(args.against, pattern, protocol, size,
+                                                     frames, workdir)
+            names = list(sides)
+            turn = round_number % len(names)
+            rounds[combo].append({name: sides[name]() for name in names[turn:] + names[:turn]})
         print(f"  round {round_number} of {args.repeat} done", file=sys.stderr)
-    results = []
-    for combo in combos:
-        size, protocol, pattern = combo
-        ceiling, tools = zip(*pairs[combo])
-        c, t = median_row(ceiling), median_row(tools)
-        # The median of each adjacent pair's ratio: a pair runs within a second or two, so a
-        # slower spell of the shared machine hits both of its halves.
-        ratio = statistics.median(b["fps"] / a["fps"] for a, b in pairs[combo])
-        # CPU per frame against the ceiling's, each end on its own (issue 23: at most 1.15).
-        cpu = {end: statistics.median(b[f"{end}_cpu_us_per_frame"] / a[f"{end}_cpu_us_per_frame"]
-                                      for a, b in pairs[combo]) for end in ("send", "recv")}
-        row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
-               "frames": frames_per_run(args, size), "repeat": args.repeat,
-               "ceiling": c, "ng": t, "ratio": ratio,
-               "send_cpu_ratio": cpu["send"], "recv_cpu_ratio": cpu["recv"],
-               "pairs_fps": [[a["fps"], b["fps"]] for a, b in pairs[combo]]}
-        print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
-              f"ceiling {c['fps']:8.0f} fps, ratio {row['ratio']:.2f}, CPU/frame vs ceiling "
-              f"send {cpu['send']:.2f} recv {cpu['recv']:.2f}", file=sys.stderr)
-        results.append(row)
-    return results
+    return [throughput_row(args, combo, rounds[combo]) for combo in combos]
+
+
+def throughput_row(args, combo, rounds):
+    size, protocol, pattern = combo
+    pairs = lambda base, side: [(r[base], r[side]) for r in rounds]
+    c, t = median_row([r["ceiling"] for r in rounds]), median_row([r["ng"] for r in rounds])
+    ratio, cpu = ratios_to_ceiling(pairs("ceiling", "ng"))
+    row = {"pattern": pattern, "protocol": protocol, "size": f"{size[0]}x{size[1]}",
+           "frames": frames_per_run(args, size), "repeat": args.repeat,
+           "ceiling": c, "ng": t, "ratio": ratio,
+           "send_cpu_ratio": cpu["send"], "recv_cpu_ratio": cpu["recv"],
+           "pairs_fps": [[a["fps"], b["fps"]] for a, b in pairs("ceiling", "ng")]}
+    print(f"  {row['size']:>9} {protocol:>3} {pattern:>8}: ng {t['fps']:8.0f} fps, "
+          f"ceiling {c['fps']:8.0f} fps, ratio {ratio:.2f}, CPU/frame vs ceiling "
+          f"send {cpu['send']:.2f} recv {cpu['recv']:.2f}", file=sys.stderr)
+    if "answered" in rounds[0]:
+        # The tools against bare ZeroMQ that answers every frame, as NetGear_Async's PAIR must.
+        answered_ratio, answered_cpu = ratios_to_ceiling(pairs("answered", "ng"))
+        row["vs_answered"] = {"ceiling": median_row([r["answered"] for r in rounds]),
+                              "ratio": answered_ratio, "send_cpu_ratio": answered_cpu["send"],
+                              "recv_cpu_ratio": answered_cpu["recv"]}
+        print(f"  {'':>22}  vs answered PAIR: ratio {answered_ratio:.2f}, CPU/frame send "
+              f"{answered_cpu['send']:.2f} recv {answered_cpu['recv']:.2f}", file=sys.stderr)
+    if "fresh" in rounds[0]:
+        # Bare ZeroMQ sending a new, freshly written buffer each time against the ceiling,
+        # and the tools against it.
+        fresh_ratio, fresh_cpu = ratios_to_ceiling(pairs("ceiling", "fresh"))
+        ng_ratio, ng_cpu = ratios_to_ceiling(pairs("fresh", "ng"))
+        row["fresh"] = {"ceiling": median_row([r["fresh"] for r in rounds]),
+                        "ratio": fresh_ratio, "send_cpu_ratio": fresh_cpu["send"],
+                        "recv_cpu_ratio": fresh_cpu["recv"],
+                        "ng": {"ratio": ng_ratio, "send_cpu_ratio": ng_cpu["send"],
+                               "recv_cpu_ratio": ng_cpu["recv"]}}
+        print(f"  {'':>22}  fresh buffers: ratio {fresh_ratio:.2f}, CPU/frame vs ceiling send "
+              f"{fresh_cpu['send']:.2f} recv {fresh_cpu['recv']:.2f}; the tools against them: "
+              f"ratio {ng_ratio:.2f}, send {ng_cpu['send']:.2f} recv {ng_cpu['recv']:.2f}",
+              file=sys.stderr)
+    if args.against:
+        other_ratio, other_cpu = ratios_to_ceiling(pairs("ceiling", "against"))
+        row["against"] = {"bin": str(args.against), "ratio": other_ratio,
+                          "send_cpu_ratio": other_cpu["send"],
+                          "recv_cpu_ratio": other_cpu["recv"]}
+        print(f"  {'':>22}  --against: ratio {other_ratio:.2f}, CPU/frame vs ceiling send "
+              f"{other_cpu['send']:.2f} recv {other_cpu['recv']:.2f}", file=sys.stderr)
+    return row
 
 
 # ---- JPEG rows: --compression jpeg against a one-thread TurboJPEG loop on the same frame
@@ -712,10 +759,35 @@ def table(results):
     return "\n".join(lines)
 
 
+def ratio_table(results):
+    """Each row's ratios to the ceiling (medians of the pairs' ratios); for PAIR also to bare
+    ZeroMQ answering every frame as NetGear_Async's PAIR does, and with --fresh to bare
+    ZeroMQ sending a new buffer each time (PAIR's with the answers)."""
+    def cells(ratios):
+        if not ratios:
+            return "| |"
+        return (f"{ratios['ratio']:.2f} | {ratios['send_cpu_ratio']:.2f} | "
+                f"{ratios['recv_cpu_ratio']:.2f}")
+    fresh = any("fresh" in r for r in results)
+    lines = ["| size | proto | pattern | fps ratio | send CPU ratio | recv CPU ratio | "
+             "vs answered PAIR: fps | send CPU | recv CPU |"
+             + (" vs fresh buffers: fps | send CPU | recv CPU |" if fresh else ""),
+             "|---|---|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if fresh else "")]
+    for r in results:
+        line = (f"| {r['size']} | {r['protocol']} | {r['pattern']} | {cells(r)} | "
+                f"{cells(r.get('vs_answered'))} |")
+        if fresh:
+            line += f" {cells(r.get('fresh', {}).get('ng'))} |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 def report(data):
     lat, start = data["latency"], data["startup"]
     return "\n".join([
         table(data["throughput"]),
+        "",
+        ratio_table(data["throughput"]),
         "",
         jpeg_table(data["jpeg"]),
         "",
@@ -788,12 +860,21 @@ def main():
     parser.add_argument("--http", action="store_true",
                         help="only the HTTP output rows (--only jpeg|raw, 0clients|1clients|"
                              "8clients narrows them); implies --no-docs")
+    parser.add_argument("--against", type=Path, metavar="BIN",
+                        help="with --throughput-only: another build's bin folder, whose tools "
+                             "run in the same rounds, for an A/B of two builds in one run")
+    parser.add_argument("--fresh", action="store_true",
+                        help="with --throughput-only: also run bare ZeroMQ sending a new, "
+                             "freshly written buffer each time (zmq_ceiling PATTERN-fresh; "
+                             "PAIR's answered as NetGear_Async's)")
     parser.add_argument("--only", nargs="+", default=[], metavar="WORD",
                         help="throughput rows limited to these sizes (640x480), protocols and "
                              "patterns, e.g. --only 1280x720 ipc pushpull; implies --no-docs")
     args = parser.parse_args()
     args.bin = args.bin.resolve()
     args.ceiling = str(args.bin / "zmq_ceiling")
+    if args.against:
+        args.against = args.against.resolve()
     args.sizes, args.protocols, args.patterns = SIZES, PROTOCOLS, list(PATTERNS)
     if args.only:
         pick = lambda values, name: [v for v in values if name(v) in args.only] or values
@@ -832,6 +913,8 @@ def main():
         with tempfile.TemporaryDirectory(prefix="ngbench-") as workdir:
             rows = throughput(args, workdir)
         print(table(rows))
+        print()
+        print(ratio_table(rows))
         if args.json:
             args.json.write_text(json.dumps(rows, indent=2) + "\n")
         return

@@ -280,9 +280,7 @@ void SinkStage::closeSender(std::uint32_t index) noexcept {
 std::optional<Frame> SinkStage::decodeForSinks(const Frame& frame) {
     if (!decoder_) decoder_ = std::make_unique<codec::JpegDecoder>();
     try {
-        Frame decoded = decoder_->decode(frame);
-        decoded.sender = frame.sender;  // a new frame: keep whose it is, for {name} outputs
-        return decoded;
+        return decoder_->decode(frame);  // keeps the sender, for {name} outputs
     } catch (const codec::JpegError& e) {
         stats_.addError();
         decodeFailures_.warn(e.what());

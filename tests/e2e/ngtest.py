@@ -428,6 +428,19 @@ def _png_chunk(kind, data):
             + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF))
 
 
+def raw_frames(data, width, height):
+    """Raw BGR bytes (-o raw) as an array of width x height frames; whole frames only."""
+    size = width * height * 3
+    assert len(data) % size == 0, f"{len(data)} raw bytes are not whole {width}x{height} frames"
+    return np.frombuffer(data, dtype=np.uint8).reshape(-1, height, width, 3)
+
+
+def read_raw_frames(path, width, height):
+    """The frames of a raw BGR file (-o raw), as raw_frames()."""
+    with open(path, "rb") as f:
+        return raw_frames(f.read(), width, height)
+
+
 def write_png(path, pixels):
     """Writes an 8-bit PNG: HxW grey, HxWx3 RGB or HxWx4 RGBA (channel order as given)."""
     pixels = np.ascontiguousarray(pixels, dtype=np.uint8)

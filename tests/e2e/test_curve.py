@@ -45,13 +45,6 @@ def image_source(workdir, count=4):
     return os.path.join(src, "%03d.png"), [rgb[..., ::-1] for rgb in images]
 
 
-def raw_frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    assert len(data) % (W * H * 3) == 0, f"raw output of {len(data)} bytes is not whole frames"
-    return np.frombuffer(data, dtype=np.uint8).reshape(-1, H, W, 3)
-
-
 def curve_setup(workdir):
     server_pub, server_sec = keygen(workdir, "server", ngtest.NGRECV)
     client_pub, client_sec = keygen(workdir, "client")
@@ -84,7 +77,7 @@ def check_allowed_sender_every_pattern(workdir):
         ngtest.expect_exit(send, 0)
         ngtest.expect_exit(recv, 0)
         s = ngtest.read_summary(summary)
-        got = raw_frames(out)
+        got = ngtest.read_raw_frames(out, W, H)
         assert s["refused"] == 0 and s["errors"] == 0, f"{where}: {s}"
         if pattern == 2:
             assert 1 <= len(got) <= len(expected), f"{where}: {len(got)} frames"

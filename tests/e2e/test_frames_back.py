@@ -11,6 +11,7 @@ import zmq
 import ngtest
 from vgpeer import PythonReceiver, recv_or_fail, socket_for
 
+
 N = 12
 H, W = 36, 52
 
@@ -26,13 +27,6 @@ def reply_images(workdir, count=4):
         ngtest.write_png(os.path.join(folder, f"{i:03d}.png"), rgb)
         frames.append(rgb[..., ::-1])
     return os.path.join(folder, "%03d.png"), frames
-
-
-def raw_frames(data, w=W, h=H):
-    size = w * h * 3
-    assert len(data) % size == 0, f"{len(data)} raw bytes are not whole {w}x{h} frames"
-    return [np.frombuffer(data[i:i + size], np.uint8).reshape(h, w, 3)
-            for i in range(0, len(data), size)]
 
 
 def assert_each_is_one_of(got, frames, what):
@@ -56,7 +50,7 @@ def check_ngrecv_frames_back_to_ngsend(workdir):
         ngtest.expect_exit(send, 0, timeout=30)
         ngtest.expect_exit(recv, 0, timeout=10)
         with open(out, "rb") as f:
-            got = raw_frames(f.read())
+            got = ngtest.raw_frames(f.read(), W, H)
         sent = ngtest.read_summary(summary_send)
         answered = ngtest.read_summary(summary_recv)
         assert answered["frames"] == N and answered["frames_back"] == N, answered
@@ -131,7 +125,7 @@ def check_python_receiver_sends_frames_back_to_ngsend(workdir):
         finally:
             send.kill()
         with open(out, "rb") as f:
-            got = raw_frames(f.read())
+            got = ngtest.raw_frames(f.read(), W, H)
         assert len(got) == N, f"pattern {pattern}: {len(got)} frames back, expected {N}"
         for i, frame in enumerate(got):
             assert np.array_equal(frame, frames[i]), f"pattern {pattern}: frame back {i} differs"

@@ -8,6 +8,7 @@ import numpy as np
 
 import ngtest
 
+
 N = 20
 W, H = 160, 120
 _runs = itertools.count()
@@ -49,11 +50,6 @@ def jpeg_size(path):
     raise AssertionError(f"{path}: no start-of-frame marker")
 
 
-def raw_frames(data, w=W, h=H):
-    assert len(data) % (w * h * 3) == 0, f"raw output of {len(data)} bytes is not whole frames"
-    return np.frombuffer(data, dtype=np.uint8).reshape(-1, h, w, 3)
-
-
 def check_video_files(workdir):
     for ext in ("mp4", "avi", "mkv"):
         path = os.path.join(workdir, f"out.{ext}")
@@ -86,7 +82,7 @@ def check_raw_on_stdout(workdir):
     stream(workdir, ["raw:-"], n=len(images), source=("-s", os.path.join(src, "%03d.png")),
            recv_stdout=path)
     with open(path, "rb") as f:
-        got = raw_frames(f.read(), 52, 36)
+        got = ngtest.raw_frames(f.read(), 52, 36)
     assert len(got) == len(images), f"{len(got)} raw frames"
     for i, rgb in enumerate(images):
         assert np.array_equal(got[i], rgb[..., ::-1]), f"raw frame {i} differs from image {i}"
@@ -98,7 +94,7 @@ def check_image_files(workdir):
     raw_path = os.path.join(workdir, "ref.bgr")
     stream(workdir, ["raw:-"], recv_stdout=raw_path)
     with open(raw_path, "rb") as f:
-        reference = raw_frames(f.read())
+        reference = ngtest.raw_frames(f.read(), W, H)
     for ext in ("png", "jpg"):
         folder = os.path.join(workdir, ext)
         os.makedirs(folder)

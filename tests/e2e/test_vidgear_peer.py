@@ -11,6 +11,7 @@ import numpy as np
 
 import ngtest
 
+
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "vidgear_peer.py")
 N = 10
 H, W = 36, 52
@@ -39,15 +40,6 @@ def finish(proc, workdir, what):
 def image_sequence(workdir, name, seed, count):
     """Seeded frames as PNGs (see ngtest.png_sequence)."""
     return ngtest.png_sequence(workdir, name, seed, count, (H, W, 3))
-
-
-def raw_frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    size = H * W * 3
-    assert len(data) % size == 0, f"{len(data)} raw bytes are not whole {W}x{H} frames"
-    return [np.frombuffer(data[i:i + size], np.uint8).reshape(H, W, 3)
-            for i in range(0, len(data), size)]
 
 
 def saved_frames(path):
@@ -83,7 +75,7 @@ def check_vidgear_sender_into_ngrecv(workdir):
                        os.path.join(workdir, "back.npz")], workdir)
         finish(sender, workdir, "send")
         ngtest.expect_exit(recv, 0, timeout=20)
-        got = raw_frames(out)
+        got = ngtest.read_raw_frames(out, W, H)
         assert len(got) == N, f"pattern {pattern}: ngrecv wrote {len(got)} of {N}"
         for i, frame in enumerate(got):
             assert np.array_equal(frame, frames[i]), f"pattern {pattern}: frame {i} differs"
@@ -109,7 +101,7 @@ def check_vidgear_receiver_returns_frames_to_ngsend(workdir):
         assert len(saved_frames(got_path)) == N
         # vidgear answers each frame from its reply queue before the app has seen that
         # frame, so the first answer is empty and frame k brings back the app's reply k-1.
-        back = raw_frames(back_path)
+        back = ngtest.read_raw_frames(back_path, W, H)
         assert len(back) == N - 1, f"pattern {pattern}: {len(back)} frames back, expected {N - 1}"
         for i, frame in enumerate(back):
             assert np.array_equal(frame, replies[i]), f"pattern {pattern}: frame back {i} differs"

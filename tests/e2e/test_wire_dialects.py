@@ -14,6 +14,7 @@ import numpy as np
 
 import ngtest
 
+
 PEER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dialect_peer.py")
 # ../shared/vendor beside the repository; NG_VENDOR_DIR points elsewhere (a worktree).
 VENDOR = os.path.normpath(os.environ.get("NG_VENDOR_DIR") or os.path.join(
@@ -97,21 +98,13 @@ def close_to(a, b):
     return a.shape == b.shape and np.abs(a.astype(int) - b.astype(int)).mean() < JPEG_TOLERANCE
 
 
-def raw_frames(path):
-    with open(path, "rb") as f:
-        data = f.read()
-    size = H * W * 3
-    assert len(data) % size == 0, f"{len(data)} raw bytes are not whole {W}x{H} frames"
-    return [np.frombuffer(data[i:i + size], np.uint8).reshape(H, W, 3)
-            for i in range(0, len(data), size)]
-
-
 def recv_flags(workdir, name, *args):
     summary = os.path.join(workdir, f"{name}.json")
     return [*map(str, args), "--summary", summary], summary
 
 
 # ---- imagezmq ----
+
 
 def imagezmq_senders_into_ngrecv(workdir):
     """Two ImageSenders (REQ) into one ngrecv, one send_image, one send_jpg: each frame
@@ -205,6 +198,7 @@ def ngsend_into_imagehub(workdir):
 
 # ---- NetGear ----
 
+
 def netgear_server_into_ngrecv(workdir):
     """NetGear servers into ngrecv: REQ/REP bidirectional with text both ways, PAIR with
     JPEG compression, and StoneHouse CURVE; each ends with NetGear's terminate message."""
@@ -233,7 +227,7 @@ def netgear_server_into_ngrecv(workdir):
     for name, recv, server, summary in running:
         finish(server, workdir, f"ng-{name}")
         ngtest.expect_exit(recv, 0, timeout=30)
-        got = raw_frames(os.path.join(workdir, f"{name}.bgr"))
+        got = ngtest.read_raw_frames(os.path.join(workdir, f"{name}.bgr"), W, H)
         if name == "jpeg":
             assert len(got) == N and all(close_to(g, f) for g, f in zip(got, smooth)), name
         else:
@@ -362,7 +356,7 @@ def check_imagezmq_stream_ends_at_timeout(workdir):
                           0, "--name", "cam"], workdir)
     ngtest.expect_exit(send, 0)
     ngtest.expect_exit(recv, 0)
-    got = raw_frames(out)
+    got = ngtest.read_raw_frames(out, W, H)
     assert len(got) == N and all(np.array_equal(g, f) for g, f in zip(got, frames))
     result = ngtest.read_summary(summary)
     assert result["frames"] == N and result["terminated"] is False, result
@@ -373,6 +367,7 @@ def check_imagezmq_stream_ends_at_timeout(workdir):
 
 
 # ---- mismatched dialects ----
+
 
 DIALECTS = ("netgear-async", "imagezmq", "netgear")
 
