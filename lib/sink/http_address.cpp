@@ -45,8 +45,4 @@ std::optional<HttpAddress> parseHttpAddress(const std::string& spec) {
     return address;
 }
 
-bool isLoopbackHost(const std::string& host) {
-    return host == "localhost" || host == "::1" || host.compare(0, 4, "127.") == 0;
-}
-
 }  // namespace ng::sink

@@ -26,7 +26,4 @@ struct HttpAddress {
 // that does but is malformed.
 std::optional<HttpAddress> parseHttpAddress(const std::string& spec);
 
-// True for 127.0.0.0/8, ::1 and localhost: only this machine can connect.
-bool isLoopbackHost(const std::string& host);
-
 }  // namespace ng::sink

@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "core/loopback_host.hpp"
 #include "transport/pattern.hpp"
 #include "transport/queued_bytes.hpp"
 #include "transport/stream_end.hpp"
@@ -83,9 +84,7 @@ private:
 // An ipc path or a loopback address has no cable to cut: nothing is lost in a kernel
 // buffer there, and a copy of every frame would only slow the stream.
 bool cannotBeCut(const Endpoint& endpoint) {
-    const std::string& host = endpoint.address;
-    return endpoint.protocol == Protocol::Ipc || host == "localhost" || host == "::1" ||
-           host.rfind("127.", 0) == 0;
+    return endpoint.protocol == Protocol::Ipc || isLoopbackHost(endpoint.address);
 }
 
 // How long the frames sent are kept to be sent again after a dropped connection: none

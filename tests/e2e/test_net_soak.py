@@ -63,5 +63,6 @@ def check_soak_with_cuts(workdir):
                   f"{r['duplicates']} duplicates, {s['sent_again']} sent again; RSS KiB send "
                   f"{rss['ngsend']}, recv {rss['ngrecv']}")
 
+
 if __name__ == "__main__":
     ngtest.main(globals())

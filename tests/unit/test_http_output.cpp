@@ -13,6 +13,7 @@
 #include "codec/jpeg.hpp"
 #include "core/errors.hpp"
 #include "core/live_stats.hpp"
+#include "core/loopback_host.hpp"
 #include "core/stream_stats.hpp"
 #include "sink/http_settings.hpp"
 #include "sink/plugins/http_access.hpp"
@@ -84,12 +85,12 @@ TEST_SUITE("http") {
     }
 
     TEST_CASE("isLoopbackHost: only this machine") {
-        CHECK(ng::sink::isLoopbackHost("127.0.0.1"));
-        CHECK(ng::sink::isLoopbackHost("::1"));
-        CHECK(ng::sink::isLoopbackHost("localhost"));
-        CHECK_FALSE(ng::sink::isLoopbackHost(""));
-        CHECK_FALSE(ng::sink::isLoopbackHost("0.0.0.0"));
-        CHECK_FALSE(ng::sink::isLoopbackHost("192.168.1.2"));
+        CHECK(ng::isLoopbackHost("127.0.0.1"));
+        CHECK(ng::isLoopbackHost("::1"));
+        CHECK(ng::isLoopbackHost("localhost"));
+        CHECK_FALSE(ng::isLoopbackHost(""));
+        CHECK_FALSE(ng::isLoopbackHost("0.0.0.0"));
+        CHECK_FALSE(ng::isLoopbackHost("192.168.1.2"));
     }
 
     TEST_CASE("tokenAccepted: none asked, ?token= or a Bearer header") {

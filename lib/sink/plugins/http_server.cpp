@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "codec/jpeg.hpp"
+#include "core/loopback_host.hpp"
 #include "http_access.hpp"
 #include "http_latest_frame.hpp"
 #include "http_mjpeg.hpp"
